@@ -1,0 +1,219 @@
+"""Catalogs: a folder with `items.jsonl`, `manifest.json` and `errata.json`; loading, validation, lookup."""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .manifest import FieldSpec, Manifest
+from .settings import Settings
+
+
+class CatalogError(Exception):
+    """A catalog that cannot be used, with every problem listed."""
+
+
+@dataclass
+class Problem:
+    file: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "") + (f" [{self.field}]" if self.field else "")
+        return f"{where}: {self.message}"
+
+
+def norm_title(title: str) -> str:
+    """Accent-, article- and punctuation-free title for matching what users type."""
+    t = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower().strip()
+    m = re.match(r"^(.*), (the|a|an)$", t)
+    if m:
+        t = f"{m.group(2)} {m.group(1)}"
+    t = re.sub(r"^(the|a|an) ", "", t).replace("&", "and")
+    return re.sub(r"[^a-z0-9]+", " ", t).strip()
+
+
+def _type_ok(spec: FieldSpec, value: Any) -> bool:
+    if spec.type in ("string", "text"):
+        return isinstance(value, str)
+    if spec.type == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if spec.type == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if spec.type == "list":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, bool)
+
+
+def check_item(item: Any, manifest: Manifest, file: str, line: int) -> list[Problem]:
+    """Every problem of one record against the manifest (types, required fields, vocabularies, units)."""
+    if not isinstance(item, dict):
+        return [Problem(file, line, None, "a record must be a JSON object")]
+    out: list[Problem] = []
+    for name in item:
+        if name not in manifest.fields:
+            out.append(Problem(file, line, name, "field is not declared in manifest.json"))
+    for name, spec in manifest.fields.items():
+        value = item.get(name)
+        if value is None or value == "" or value == []:
+            if spec.required:
+                out.append(Problem(file, line, name, "required field is missing or empty"))
+            continue
+        if not _type_ok(spec, value):
+            unit = f" in {spec.unit}" if spec.unit else ""
+            out.append(Problem(file, line, name, f"expected {spec.type}{unit}, got {json.dumps(value)[:60]}"))
+            continue
+        values = value if isinstance(value, list) else [value]
+        if spec.vocabulary is not None:
+            for v in values:
+                if v not in spec.vocabulary:
+                    out.append(Problem(file, line, name, f"{v!r} is not in the manifest's vocabulary"))
+        if spec.type in ("integer", "number"):
+            unit = f" {spec.unit}" if spec.unit else ""
+            if spec.minimum is not None and value < spec.minimum or spec.maximum is not None and value > spec.maximum:
+                out.append(Problem(file, line, name, f"{value}{unit} is outside {spec.minimum}..{spec.maximum}{unit}"
+                                   " (wrong unit?)"))
+    return out
+
+
+def validate_folder(path: Path) -> list[Problem]:
+    """All problems in a catalog folder; an empty list means it is valid."""
+    path = Path(path)
+    problems: list[Problem] = []
+    mpath, ipath = path / "manifest.json", path / "items.jsonl"
+    for p in (mpath, ipath):
+        if not p.exists():
+            problems.append(Problem(str(p), None, None, "file is missing"))
+    if problems:
+        return problems
+    try:
+        manifest = Manifest.model_validate_json(mpath.read_text(encoding="utf-8"))
+    except ValidationError as e:
+        return [Problem(str(mpath), None, ".".join(map(str, err["loc"])) or None, err["msg"]) for err in e.errors()]
+    seen: dict[str, int] = {}
+    refs: list[tuple[int, str, str]] = []
+    ref_fields = [k for k, f in manifest.fields.items() if f.references]
+    with open(ipath, encoding="utf-8") as fh:
+        for n, raw in enumerate(fh, 1):
+            if not raw.strip():
+                continue
+            try:
+                item = json.loads(raw)
+            except json.JSONDecodeError as e:
+                problems.append(Problem(str(ipath), n, None, f"not valid JSON: {e.msg}"))
+                continue
+            problems += check_item(item, manifest, str(ipath), n)
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                if item["id"] in seen:
+                    problems.append(Problem(str(ipath), n, "id", f"duplicate id {item['id']!r} (first on line {seen[item['id']]})"))
+                seen.setdefault(item["id"], n)
+                for k in ref_fields:
+                    refs += [(n, k, v) for v in item.get(k) or [] if isinstance(v, str)]
+    for n, k, v in refs:
+        if v not in seen:
+            problems.append(Problem(str(ipath), n, k, f"refers to unknown id {v!r}"))
+    epath = path / "errata.json"
+    if epath.exists():
+        try:
+            json.loads(epath.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            problems.append(Problem(str(epath), e.lineno, None, f"not valid JSON: {e.msg}"))
+    return problems
+
+
+@dataclass
+class Catalog:
+    """A loaded, validated catalog. Read-only after loading, so sessions can share it."""
+
+    name: str
+    path: Path
+    manifest: Manifest
+    items: list[dict[str, Any]]
+    neighbors: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, name_or_path: str | Path, settings: Settings | None = None) -> "Catalog":
+        """Load by name (searched in the settings' catalog folders) or by folder path."""
+        path = resolve_catalog(name_or_path, settings or Settings())
+        problems = validate_folder(path)
+        if problems:
+            shown = "\n".join(f"  {p}" for p in problems[:20])
+            more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+            raise CatalogError(f"catalog {path} has {len(problems)} problem(s); "
+                               f"run `python -m chatrec catalog validate {path}`:\n{shown}{more}")
+        manifest = Manifest.model_validate_json((path / "manifest.json").read_text(encoding="utf-8"))
+        items = [json.loads(l) for l in open(path / "items.jsonl", encoding="utf-8") if l.strip()]
+        nb_path = path / "neighbors.json"
+        neighbors = {k: [(a, float(b)) for a, b in v] for k, v in json.loads(nb_path.read_text()).items()} \
+            if nb_path.exists() else {}
+        return cls(manifest.name, path, manifest, items, neighbors)
+
+    @cached_property
+    def by_id(self) -> dict[str, dict[str, Any]]:
+        return {it["id"]: it for it in self.items}
+
+    @cached_property
+    def _titles(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for it in self.items:
+            out.setdefault(norm_title(self.title(it)), []).append(it["id"])
+        return out
+
+    def title(self, item: dict[str, Any]) -> str:
+        return str(item.get(self.manifest.title_field, item["id"]))
+
+    def label(self, item: dict[str, Any]) -> str:
+        """Title with its year when the catalog has years: what users and explanations see."""
+        return f"{self.title(item)} ({item['year']})" if item.get("year") else self.title(item)
+
+    def document(self, item: dict[str, Any]) -> str:
+        """The text embedded for retrieval: every field the manifest marks `embed`."""
+        parts = []
+        for k in self.manifest.embedded():
+            v = item.get(k)
+            if v in (None, "", []):
+                continue
+            v = ", ".join(v) if isinstance(v, list) else str(v)
+            parts.append(v if k in (self.manifest.title_field, "description") else f"{k.replace('_', ' ')}: {v}")
+        return ". ".join(parts)
+
+    def find_title(self, text: str, year: int | None = None, cutoff: float = 88.0) -> str | None:
+        """Resolve a title the user typed to a catalog id (exact normalised match first, then fuzzy)."""
+        from rapidfuzz import fuzz, process
+
+        key = norm_title(text)
+        if not key:
+            return None
+        ids = self._titles.get(key)
+        if not ids:
+            hit = process.extractOne(key, list(self._titles), scorer=fuzz.ratio, score_cutoff=cutoff)
+            if not hit:
+                return None
+            ids = self._titles[hit[0]]
+        if year is not None:
+            near = [i for i in ids if abs(int(self.by_id[i].get("year") or 0) - year) <= 1]
+            ids = near or ids
+        return max(ids, key=lambda i: float(self.by_id[i].get("popularity") or 0))
+
+    def popularity(self, item_id: str) -> float:
+        return float(self.by_id[item_id].get("popularity") or 0.0)
+
+
+def resolve_catalog(name_or_path: str | Path, settings: Settings) -> Path:
+    p = Path(name_or_path)
+    if p.is_dir():
+        return p
+    for d in [*settings.catalog_dirs, settings.data_dir / "catalogs"]:
+        if (Path(d) / str(name_or_path) / "manifest.json").exists():
+            return Path(d) / str(name_or_path)
+    known = sorted({c.name for d in [*settings.catalog_dirs, settings.data_dir / "catalogs"] if Path(d).is_dir()
+                    for c in Path(d).iterdir() if (c / "manifest.json").exists()})
+    raise CatalogError(f"no catalog named {str(name_or_path)!r}; known catalogs: {', '.join(known) or 'none'}")

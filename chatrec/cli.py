@@ -1,0 +1,184 @@
+"""Command line: `python -m chatrec chat [--jsonl]`, `catalog validate|dump|index`, `eval ...`."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+
+def _chat_jsonl(rec: Any, catalog: str | None, inp: TextIO, out: TextIO) -> None:
+    """One JSON line out per line in; sessions keyed by the caller's id live only in this call."""
+    from .reply import InputError
+
+    sessions: dict[str, Any] = {}
+
+    def emit(obj: dict[str, Any]) -> None:
+        out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        out.flush()
+
+    for raw in inp:
+        if not raw.strip():
+            continue
+        sid = None
+        try:
+            try:
+                msg = json.loads(raw)
+            except json.JSONDecodeError as e:
+                raise InputError(f"not valid JSON ({e.msg} at column {e.colno}); send one JSON object per line") from None
+            if not isinstance(msg, dict):
+                raise InputError('each line must be a JSON object like {"session": "s1", "message": "..."}')
+            sid = msg.get("session")
+            if not isinstance(sid, (str, int)) or isinstance(sid, bool) or str(sid) == "":
+                sid = None
+                raise InputError('missing "session": give each conversation an id, e.g. {"session": "s1", ...}')
+            sid = str(sid)
+            if sid not in sessions:
+                sessions[sid] = rec.new_session(catalog=msg.get("catalog", catalog))
+            session = sessions[sid]
+            if "feedback" in msg:
+                fb = msg["feedback"]
+                if not isinstance(fb, dict) or not isinstance(fb.get("liked"), bool):
+                    raise InputError('feedback must be {"item_id": ID, "liked": true|false}')
+                state = rec.feedback(session, fb.get("item_id"), fb["liked"])
+                emit({"session": sid, "ok": True, "state": state.model_dump(mode="json", exclude={"turns"})})
+                continue
+            if "message" not in msg:
+                raise InputError('a line needs "message" (text) or "feedback"')
+            reply = rec.respond(session, msg["message"])
+            emit({"session": sid, "reply": reply.text, "intent": reply.intent,
+                  "recommendations": [r.model_dump(mode="json") for r in reply.recommendations],
+                  "ranking": reply.ranking, "reasoning": [s.model_dump() for s in reply.reasoning],
+                  "notices": reply.notices, "state": reply.state})
+        except InputError as e:
+            emit({"session": sid, "error": str(e)})
+        except Exception as e:  # the stream must go on whatever one line does
+            emit({"session": sid, "error": f"internal error ({type(e).__name__}: {e}); the session is unchanged"})
+
+
+def _chat_terminal(rec: Any, catalog: str | None) -> None:
+    from .reply import InputError
+
+    session = rec.new_session(catalog=catalog)
+    cat = rec.catalog(session.state.catalog)
+    print(f"chatrec ({cat.name}): tell me what you're in the mood for. Commands: /like N, /dislike N, /state, /quit")
+    while True:
+        try:
+            text = input("> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+        if text in ("/quit", "/exit"):
+            return
+        if text == "/state":
+            print(json.dumps(session.snapshot(), indent=2))
+            continue
+        if text.startswith(("/like", "/dislike")):
+            try:
+                n = int(text.split()[1]) - 1
+                item_id = session.state.last_recommended[n]
+                rec.feedback(session, item_id, text.startswith("/like"))
+                print(f"noted: {'liked' if text.startswith('/like') else 'disliked'} {cat.label(cat.by_id[item_id])}")
+            except (IndexError, ValueError):
+                print("usage: /like N or /dislike N, where N is a number from the last list")
+            continue
+        try:
+            for ev in rec.respond_stream(session, text):
+                if ev.type == "cards":
+                    for n, c in enumerate(ev.data, 1):
+                        print(f"  {n}. {c['title']}")
+                elif ev.type == "explanation":
+                    print(f"     - {ev.text}")
+                elif ev.type == "reply" and ev.data.intent != "recommend":
+                    print(ev.data.text)
+                elif ev.type == "reply":
+                    for note in ev.data.notices:
+                        print(f"  ({note})")
+        except InputError as e:
+            print(f"! {e}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m chatrec")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    chat = sub.add_parser("chat", help="talk to the recommender")
+    chat.add_argument("--jsonl", action="store_true", help="JSON lines on stdin, one JSON reply per line")
+    chat.add_argument("--catalog", default=None)
+    cat = sub.add_parser("catalog", help="validate, dump, index or import catalogs")
+    csub = cat.add_subparsers(dest="action", required=True)
+    v = csub.add_parser("validate")
+    v.add_argument("path")
+    d = csub.add_parser("dump")
+    d.add_argument("name", nargs="?", default=None)
+    ix = csub.add_parser("index")
+    ix.add_argument("name", nargs="?", default=None)
+    from .catalog_import import add_import_parser
+
+    add_import_parser(csub)
+    sub.add_parser("prepare", help="assemble and verify the default model, index the shipped catalogs")
+    args = p.parse_args(argv)
+
+    from .catalog import CatalogError
+
+    try:
+        if args.cmd == "catalog":
+            return _catalog(args)
+        if args.cmd == "prepare":
+            return _prepare()
+        from .agent import Recommender
+
+        rec = Recommender.from_settings()
+        if args.jsonl:
+            _chat_jsonl(rec, args.catalog, sys.stdin, sys.stdout)
+        else:
+            _chat_terminal(rec, args.catalog)
+        return 0
+    except CatalogError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _catalog(args: argparse.Namespace) -> int:
+    from .catalog import Catalog, validate_folder
+    from .settings import Settings
+
+    s = Settings()
+    if args.action == "validate":
+        problems = validate_folder(args.path)
+        for pr in problems:
+            print(pr)
+        print(f"{len(problems)} problem(s)" if problems else f"{args.path}: valid")
+        return 1 if problems else 0
+    if args.action == "import":
+        from .catalog_import import run_import
+
+        return run_import(args, s)
+    catalog = Catalog.load(args.name or s.catalog, s)
+    if args.action == "dump":
+        for it in catalog.items:
+            print(json.dumps(it, ensure_ascii=False))
+        return 0
+    from tqdm import tqdm
+
+    from .index import Embedder, Index
+
+    bar = tqdm(total=len(catalog.items), unit="item", desc=f"indexing {catalog.name}")
+    counts = Index(s, Embedder(str(s.embedding_path) if s.embedding_path else None)).sync(
+        catalog, progress=lambda done, total: (setattr(bar, "total", total), bar.update(done - bar.n)))
+    bar.close()
+    print(json.dumps(counts))
+    return 0
+
+
+def _prepare() -> int:
+    from .model_files import resolve_model
+    from .settings import Settings
+
+    s = Settings()
+    print(f"model: {resolve_model(s.model, s.data_dir)}")
+    for name in ("movies", "products"):
+        try:
+            _catalog(argparse.Namespace(action="index", name=name))
+        except Exception as e:  # noqa: BLE001 - report and continue with the other catalog
+            print(f"could not index {name}: {e}", file=sys.stderr)
+    return 0

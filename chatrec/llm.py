@@ -1,0 +1,168 @@
+"""The one seam for the chat model: in-process llama.cpp by default, an OpenAI-compatible server by config.
+
+Both backends take the same chat messages. The local backend formats them with ChatML itself so it can keep the
+front of every prompt stable and reuse llama.cpp's KV cache, and it saves the evaluated state of each stable prefix
+so interleaved sessions and prompt kinds do not evict each other's work.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+Message = dict[str, str]
+
+
+class ChatModel(Protocol):
+    """What chatrec needs from a language model."""
+
+    name: str
+
+    def json(self, messages: list[Message], schema: dict[str, Any], max_tokens: int = 400, stable: int = 1) -> Any:
+        """A JSON value that matches `schema` (constrained decoding, never free text)."""
+
+    def stream(self, messages: list[Message], max_tokens: int = 120, stable: int = 1) -> Iterator[str]:
+        """Text pieces of the assistant's reply as they are generated."""
+
+    def yes_no(self, messages: list[Message], questions: list[str], stable: int = 1) -> list[float]:
+        """log P(Yes) - log P(No) for each question appended as a final user turn after `messages`."""
+
+
+def chatml(messages: list[Message], open_assistant: bool = True) -> str:
+    """The ChatML text of a conversation (Qwen2.5 and SmolLM2 both use it)."""
+    text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
+    return text + ("<|im_start|>assistant\n" if open_assistant else "")
+
+
+class LlamaCppModel:
+    """llama-cpp-python in this process; one lock because a llama context is not re-entrant."""
+
+    def __init__(self, path: str, n_ctx: int = 4096, n_threads: int | None = None, n_gpu_layers: int = 0,
+                 seed: int = 7, state_cache: int = 16) -> None:
+        from llama_cpp import Llama
+
+        self.name = path
+        self.llm = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=n_gpu_layers,
+                         seed=seed, verbose=False, logits_all=False)
+        self.lock = threading.RLock()
+        self._states: OrderedDict[bytes, Any] = OrderedDict()
+        self._state_cache = state_cache
+        self.stats = {"prefix_restored": 0, "prefix_evaluated": 0, "tokens_evaluated": 0, "tokens_reused": 0}
+        vocab = self.llm.n_vocab()
+        self._yes = [t for t in {self._first_token(w) for w in ("Yes", " Yes", "yes")} if t is not None and t < vocab]
+        self._no = [t for t in {self._first_token(w) for w in ("No", " No", "no")} if t is not None and t < vocab]
+
+    def _first_token(self, word: str) -> int | None:
+        toks = self.llm.tokenize(word.encode(), add_bos=False, special=False)
+        return toks[0] if toks else None
+
+    def _tok(self, text: str) -> list[int]:
+        return self.llm.tokenize(text.encode(), add_bos=False, special=True)
+
+    def _prime(self, stable_text: str) -> None:
+        """Make the context start with `stable_text`, restoring a saved state instead of re-evaluating it."""
+        toks = self._tok(stable_text)
+        cur = list(self.llm._input_ids[: self.llm.n_tokens])
+        if cur[: len(toks)] == toks:
+            return
+        key = hashlib.sha256(json.dumps(toks).encode()).digest()
+        if key in self._states:
+            self.llm.load_state(self._states[key])
+            self._states.move_to_end(key)
+            self.stats["prefix_restored"] += 1
+            return
+        self._eval(toks)
+        self._states[key] = self.llm.save_state()
+        self.stats["prefix_evaluated"] += 1
+        while len(self._states) > self._state_cache:
+            self._states.popitem(last=False)
+
+    def _eval(self, toks: list[int]) -> None:
+        """Evaluate `toks`, reusing the longest common prefix already in the KV cache."""
+        cur = self.llm._input_ids[: self.llm.n_tokens]
+        lcp = 0
+        for a, b in zip(cur, toks):
+            if a != b:
+                break
+            lcp += 1
+        lcp = min(lcp, len(toks) - 1)  # always evaluate at least one token so its logits are fresh
+        self.llm.n_tokens = lcp
+        self.stats["tokens_reused"] += lcp
+        self.stats["tokens_evaluated"] += len(toks) - lcp
+        self.llm.eval(toks[lcp:])
+
+    def _stable_text(self, messages: list[Message], stable: int) -> str:
+        return chatml(messages[:stable], open_assistant=False)
+
+    def json(self, messages: list[Message], schema: dict[str, Any], max_tokens: int = 400, stable: int = 1) -> Any:
+        from llama_cpp import LlamaGrammar
+
+        grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+        with self.lock:
+            self._prime(self._stable_text(messages, stable))
+            out = self.llm.create_completion(chatml(messages), grammar=grammar, max_tokens=max_tokens,
+                                             temperature=0.0, stop=["<|im_end|>"])
+        return json.loads(out["choices"][0]["text"])
+
+    def stream(self, messages: list[Message], max_tokens: int = 120, stable: int = 1) -> Iterator[str]:
+        with self.lock:
+            self._prime(self._stable_text(messages, stable))
+            for chunk in self.llm.create_completion(chatml(messages), max_tokens=max_tokens, temperature=0.0,
+                                                    stop=["<|im_end|>", "<|im_start|>"], stream=True):
+                yield chunk["choices"][0]["text"]
+
+    def yes_no(self, messages: list[Message], questions: list[str], stable: int = 1) -> list[float]:
+        import numpy as np
+
+        out: list[float] = []
+        with self.lock:
+            self._prime(self._stable_text(messages, stable))
+            base = chatml(messages, open_assistant=False)
+            for q in questions:
+                self._eval(self._tok(base + chatml([{"role": "user", "content": q}])))
+                logits = np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self.llm.n_vocab(),))
+                m = float(logits.max())
+                lse = lambda ids: m + math.log(sum(math.exp(float(logits[i]) - m) for i in ids))  # noqa: E731
+                out.append(lse(self._yes) - lse(self._no))
+        return out
+
+
+class OpenAIServerModel:
+    """An OpenAI-compatible server (llama.cpp server, vLLM) through LangChain's ChatOpenAI."""
+
+    def __init__(self, base_url: str, model: str = "chatrec", api_key: str = "not-needed") -> None:
+        from langchain_openai import ChatOpenAI
+
+        self.name = f"{base_url}#{model}"
+        self.chat = ChatOpenAI(base_url=base_url, model=model, api_key=api_key, temperature=0.0, timeout=120)
+
+    def json(self, messages: list[Message], schema: dict[str, Any], max_tokens: int = 400, stable: int = 1) -> Any:
+        rf = {"type": "json_object", "schema": schema}
+        msg = self.chat.bind(response_format=rf, max_tokens=max_tokens).invoke(_lc(messages))
+        return json.loads(msg.content)
+
+    def stream(self, messages: list[Message], max_tokens: int = 120, stable: int = 1) -> Iterator[str]:
+        for chunk in self.chat.bind(max_tokens=max_tokens).stream(_lc(messages)):
+            if chunk.content:
+                yield str(chunk.content)
+
+    def yes_no(self, messages: list[Message], questions: list[str], stable: int = 1) -> list[float]:
+        bound = self.chat.bind(max_tokens=1, logprobs=True, top_logprobs=20)
+        out = []
+        for q in questions:
+            msg = bound.invoke(_lc([*messages, {"role": "user", "content": q}]))
+            top = (msg.response_metadata.get("logprobs") or {}).get("content") or [{}]
+            lp: dict[str, float] = {}
+            for t in top[0].get("top_logprobs", []):
+                w = t["token"].strip().lower()
+                lp[w] = max(lp.get(w, -1e9), t["logprob"])
+            out.append(lp.get("yes", -20.0) - lp.get("no", -20.0))
+        return out
+
+
+def _lc(messages: list[Message]) -> list[tuple[str, str]]:
+    return [(m["role"] if m["role"] != "assistant" else "ai", m["content"]) for m in messages]

@@ -1,0 +1,142 @@
+"""Hybrid ranking: visible score components, weights from a committed file, and the LLM's Yes/No judgement
+applied to a short head of the list where it can change close calls."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from .catalog import Catalog
+from .index import Embedder, Index
+from .llm import ChatModel
+from .state import DialogueState
+
+WEIGHTS_FILE = Path(__file__).with_name("ranking_weights.json")
+
+
+class Weights(BaseModel):
+    """Ranking weights and where they came from (the evaluation harness writes this file)."""
+
+    model_config = ConfigDict(extra="forbid")
+    weights: dict[str, float]
+    provisional: bool = True
+    how: str = ""
+    command: str | None = None
+    split: str | None = None
+    seed: int | None = None
+    date: str | None = None
+    validation: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_FILE) -> "Weights":
+        return cls.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+class Scored(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item_id: str
+    score: float
+    components: dict[str, float]
+
+
+def _attr_match(item: dict[str, Any], attrs: list[str]) -> float:
+    if not attrs:
+        return 0.0
+    hay = " | ".join(str(v).lower() if not isinstance(v, list) else " | ".join(v).lower()
+                     for k, v in item.items() if k in ("genres", "keywords", "cast", "directors", "tags", "category",
+                                                        "language"))
+    return sum(1 for a in attrs if a.lower() in hay) / len(attrs)
+
+
+def item_line(catalog: Catalog, item: dict[str, Any]) -> str:
+    """A compact, factual line about an item for the LLM judge."""
+    bits = [catalog.label(item)]
+    for k in ("genres", "category", "keywords", "tags"):
+        v = item.get(k)
+        if v:
+            bits.append(", ".join(v[:6]) if isinstance(v, list) else str(v))
+    desc = str(item.get("description") or "").split(". ")[0][:200]
+    return "; ".join(bits) + (f". {desc}" if desc else "")
+
+
+class Ranker:
+    """Scores candidates for one state. Stateless between calls: everything per user comes in `state`."""
+
+    def __init__(self, catalog: Catalog, index: Index, embedder: Embedder, llm: ChatModel | None,
+                 weights: Weights | None = None, n_llm: int = 8) -> None:
+        self.catalog, self.index, self.embedder, self.llm = catalog, index, embedder, llm
+        self.weights = weights or Weights.load()
+        self.n_llm = n_llm
+        pops = [float(it.get("popularity") or 0) for it in catalog.items]
+        self._max_pop = math.log1p(max(pops)) if pops and max(pops) > 0 else 0.0
+
+    def judge_messages(self, state: DialogueState) -> list[dict[str, str]]:
+        """System prompt (same for every user of the catalog) then this user's profile: both stable prefixes."""
+        noun = self.catalog.manifest.item_noun
+        titles = {i: self.catalog.label(it) for i, it in self.catalog.by_id.items()}
+        return [{"role": "system", "content": f"You judge whether a user would enjoy a {noun}, given their "
+                 f"profile. Answer with one word: Yes or No."},
+                {"role": "user", "content": "User profile:\n" + state.summary(self.catalog.manifest, titles)}]
+
+    def rank(self, state: DialogueState, candidate_ids: list[str], query_vec: np.ndarray | None = None,
+             use_llm: bool = True) -> list[Scored]:
+        """Score and order candidates; every component stays visible in `components`."""
+        w = self.weights.weights
+        cat = self.catalog
+        ids = [i for i in dict.fromkeys(candidate_ids) if i in cat.by_id]
+        if not ids:
+            return []
+        pos, mat = self.index.matrix(cat)
+        if query_vec is None:
+            from .candidates import query_text
+
+            query_vec = self.embedder.embed([query_text(state, "", cat)])[0]
+        rows = np.array([pos.get(i, -1) for i in ids])
+        vecs = np.where(rows[:, None] >= 0, mat[np.maximum(rows, 0)], 0.0)
+
+        def max_sim(item_ids: list[str]) -> np.ndarray:
+            r = [pos[i] for i in item_ids if i in pos]
+            return (vecs @ mat[r].T).max(axis=1) if r else np.zeros(len(ids))
+
+        liked_sim = max_sim(state.liked_items)
+        disliked_sim = max_sim([*state.disliked_items, *state.rejected_items])
+        semantic = vecs @ query_vec
+        collab: dict[str, float] = {}
+        for lid in state.liked_items:
+            for j, s in cat.neighbors.get(lid, []):
+                collab[j] = collab.get(j, 0.0) + s
+        cmax = max(collab.values()) if collab else 1.0
+        complements = {c for o in state.owned_items for c in cat.by_id.get(o, {}).get("complements", [])}
+        liked_attrs = state.liked_attributes.all() + state.soft_preferences
+        disliked_attrs = state.disliked_attributes.all()
+        shown = set(state.shown_items)
+        out: list[Scored] = []
+        for n, i in enumerate(ids):
+            it = cat.by_id[i]
+            comp = {
+                "semantic": float(semantic[n]),
+                "liked_similarity": float(liked_sim[n]),
+                "disliked_similarity": float(disliked_sim[n]),
+                "attribute_match": _attr_match(it, liked_attrs) - _attr_match(it, disliked_attrs),
+                "co_occurrence": collab.get(i, 0.0) / cmax if cmax else 0.0,
+                "popularity": math.log1p(float(it.get("popularity") or 0)) / self._max_pop if self._max_pop else 0.0,
+                "complement": 1.0 if i in complements else 0.0,
+                "already_shown": 1.0 if i in shown else 0.0,
+            }
+            score = sum(w.get(k, 0.0) * v for k, v in comp.items())
+            out.append(Scored(item_id=i, score=score, components=comp))
+        out.sort(key=lambda s: (-s.score, s.item_id))
+        if use_llm and self.llm is not None and self.n_llm > 0 and w.get("llm", 0.0) != 0.0:
+            head = out[: self.n_llm]
+            qs = [f"{item_line(cat, cat.by_id[s.item_id])}\nWould this user enjoy it? Answer Yes or No." for s in head]
+            logodds = self.llm.yes_no(self.judge_messages(state), qs, stable=2)
+            for s, lo in zip(head, logodds):
+                p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, lo))))
+                s.components["llm_yes_probability"] = p
+                s.score += w["llm"] * (p - 0.5)
+            out.sort(key=lambda s: (-s.score, s.item_id))
+        return out

