@@ -13,6 +13,12 @@ from .catalog import Catalog, norm_title
 from .llm import ChatModel
 from .state import DialogueState
 
+GENRE_WORDS = {"comedy": "Comedy", "comedic": "Comedy", "horror": "Horror", "thriller": "Thriller",
+               "sci-fi": "Science Fiction", "science fiction": "Science Fiction", "western": "Western",
+               "documentary": "Documentary", "animated": "Animation", "romantic": "Romance", "romance": "Romance",
+               "musical": "Music", "war film": "War", "war movie": "War", "fantasy": "Fantasy", "mystery": "Mystery",
+               "crime": "Crime", "action": "Action"}
+
 # Capitalised words that start sentences or name genres/places generically; never treated as person names.
 _COMMON = {"The", "This", "It", "Its", "A", "An", "If", "You", "Your", "With", "For", "And", "As", "Since", "Like",
            "Fans", "Viewers", "Anyone", "Perfect", "Great", "Ideal", "Its", "From", "In", "On", "At", "Set", "Both",
@@ -56,6 +62,13 @@ def check(text: str, item: dict[str, Any], catalog: Catalog) -> list[str]:
     for d in re.findall(r"\b(1[89]\d0|20\d0)s\b", text):
         if year is None or int(year) // 10 * 10 != int(d):
             problems.append(f"wrong decade {d}s")
+    # genre claims: a genre word the record does not carry
+    vocab = (catalog.manifest.fields.get("genres").vocabulary or []) if "genres" in catalog.manifest.fields else []
+    own_genres = {g.lower() for g in item.get("genres") or []}
+    for g in vocab:
+        words = {g.lower(), *(w for w, v in GENRE_WORDS.items() if v == g)}
+        if g.lower() not in own_genres and any(re.search(rf"\b{re.escape(w)}\b", text.lower()) for w in words):
+            problems.append(f"calls it {g}, which the record does not")
     # durations and prices
     for n in re.findall(r"\b(\d+)\s*(?:-\s*)?(?:minutes?|mins?)\b", text):
         if item.get("runtime_minutes") is None or abs(int(n) - int(item["runtime_minutes"])) > 1:
@@ -108,11 +121,14 @@ def template(catalog: Catalog, item: dict[str, Any], state: DialogueState, compo
 
 def prompt(catalog: Catalog, item: dict[str, Any], state: DialogueState, message: str) -> list[dict[str, str]]:
     noun = catalog.manifest.item_noun
-    system = (f"You explain in ONE short sentence (at most 30 words) why a {noun} suits a user. Use only the facts "
-              f"given about the {noun}. Do not mention any other title, person, year or number.")
+    system = (f"You tell a user in ONE short sentence (under 25 words) why a {noun} suits them, speaking to them as "
+              f"'you'. Use only the facts given about the {noun}; mention one concrete detail from them. Never name "
+              f"another title, and add no years, numbers or people that are not in the facts.\n"
+              f"Example: Its tense, slow-burn cat-and-mouse chase through night-time Los Angeles gives you the "
+              f"gritty crime drama you asked for.")
     user = (f"The user said: {message}\nWhat they want: "
             f"{', '.join(state.liked_attributes.all() + state.soft_preferences) or 'see their message'}\n"
-            f"The {noun}:\n{facts_text(catalog, item)}\nWhy does it suit them?")
+            f"The {noun}:\n{facts_text(catalog, item)}\nYour one sentence:")
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
@@ -124,7 +140,7 @@ def explain(llm: ChatModel | None, catalog: Catalog, item: dict[str, Any], state
         return
     buf = ""
     try:
-        for piece in llm.stream(prompt(catalog, item, state, message), max_tokens=70, stable=1):
+        for piece in llm.stream(prompt(catalog, item, state, message), max_tokens=48, stable=1):
             buf += piece
             yield piece, None
     except Exception:  # a failing model must not cost the user the recommendation

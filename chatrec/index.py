@@ -1,7 +1,8 @@
 """The vector index: item documents embedded with sentence-transformers, kept in Chroma, synced incrementally.
 
-Each item's metadata stores a content hash, so re-indexing embeds only new or changed items and deletes removed
-ones; batches are upserted one by one, so a killed run resumes where it stopped and the index stays consistent.
+Each item's metadata stores a content hash (and one of its text alone), so re-indexing embeds only new items and
+items whose text changed, updates metadata-only changes in place and deletes removed ones; batches are upserted one
+by one, so a killed run resumes where it stopped and the index stays consistent.
 """
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -117,30 +117,49 @@ class Index:
                                                     metadata={"hnsw:space": "cosine"})
 
     def sync(self, catalog: Catalog, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
-        """Bring the collection in line with the catalog; returns counts of added, changed, removed, unchanged."""
+        """Bring the collection in line with the catalog; returns counts of added, changed, removed, unchanged.
+
+        Only new items and items whose embedded text changed are embedded (longest first, so batches pad little);
+        items whose metadata alone changed (e.g. popularity) are updated without re-embedding. Metadata keys an
+        item no longer has are deleted (Chroma merges metadata on upsert/update). Each batch is one upsert, so a
+        killed run leaves whole batches behind and the next run does only what is missing.
+        """
         col = self.collection(catalog)
-        existing: dict[str, str] = {}
+        old: dict[str, dict[str, Any]] = {}
         got = col.get(include=["metadatas"])
         for i, m in zip(got["ids"], got["metadatas"] or []):
-            existing[i] = (m or {}).get("hash", "")
+            old[i] = dict(m or {})
         docs = {it["id"]: catalog.document(it) for it in catalog.items}
         metas = {it["id"]: metadata(catalog, it) for it in catalog.items}
         hashes = {i: content_hash(docs[i], metas[i]) for i in docs}
-        todo = [i for i in docs if existing.get(i) != hashes[i]]
-        removed = [i for i in existing if i not in docs]
+        dhashes = {i: content_hash(docs[i], {}) for i in docs}
+        todo = [i for i in docs if old.get(i, {}).get("hash") != hashes[i]]
+        meta_only = [i for i in todo if i in old and old[i].get("dhash") == dhashes[i]]
+        to_embed = sorted(set(todo) - set(meta_only), key=lambda i: -len(docs[i]))
+        removed = [i for i in old if i not in docs]
+
+        def full_meta(i: str) -> dict[str, Any]:
+            stale = {k: None for k in old.get(i, {}) if k not in metas[i]}
+            return {**stale, **metas[i], "hash": hashes[i], "dhash": dhashes[i]}
+
         for s in range(0, len(removed), 5000):
             col.delete(ids=removed[s:s + 5000])
+        for s in range(0, len(meta_only), 5000):
+            ids = meta_only[s:s + 5000]
+            col.update(ids=ids, metadatas=[full_meta(i) for i in ids])
         done = 0
-        for s in range(0, len(todo), BATCH):
-            ids = todo[s:s + BATCH]
+        if progress:
+            progress(0, len(to_embed))
+        for s in range(0, len(to_embed), BATCH):
+            ids = to_embed[s:s + BATCH]
             vecs = self.embedder.embed([docs[i] for i in ids])
             col.upsert(ids=ids, embeddings=vecs.tolist(), documents=[docs[i] for i in ids],
-                       metadatas=[{**metas[i], "hash": hashes[i]} for i in ids])
+                       metadatas=[full_meta(i) for i in ids])
             done += len(ids)
             if progress:
-                progress(done, len(todo))
+                progress(done, len(to_embed))
         self._matrices.pop(catalog.name, None)
-        added = sum(1 for i in todo if i not in existing)
+        added = sum(1 for i in todo if i not in old)
         return {"added": added, "changed": len(todo) - added, "removed": len(removed),
                 "unchanged": len(docs) - len(todo), "total": len(docs)}
 
@@ -152,7 +171,8 @@ class Index:
         ids, mat = self._matrices[catalog.name]
         return {i: n for n, i in enumerate(ids)}, mat
 
-    def query(self, catalog: Catalog, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
+    def query(self, catalog: Catalog, vector: np.ndarray, n: int,
+              where: dict[str, Any] | None) -> list[tuple[str, float]]:
         """Top-n (id, cosine similarity) under the metadata filter."""
         col = self.collection(catalog)
         res = col.query(query_embeddings=[vector.tolist()], n_results=max(1, n), where=where, include=["distances"])

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 DEFAULT_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
-DEFAULT_SHA256 = "PENDING"
+DEFAULT_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 DEFAULT_SIZE = 1_117_320_768
 DEFAULT_PARTS = 22
 

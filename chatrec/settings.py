@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     n_ctx: int = 4096
     n_recommendations: int = Field(4, ge=1, le=10)
     n_candidates: int = Field(40, ge=5, le=500, description="Retrieved candidates before ranking.")
-    n_llm_scored: int = Field(8, ge=0, le=40, description="Top candidates the LLM scores by Yes/No logits.")
+    n_llm_scored: int = Field(6, ge=0, le=40, description="Top candidates the LLM scores by Yes/No logits.")
     max_message_chars: int = Field(2000, ge=10)
     llm_explanations: bool = Field(True, description="LLM writes explanations (checked); False = templates only.")
     seed: int = 7

@@ -57,7 +57,7 @@ class Understanding(BaseModel):
 def update_schema(catalog: Catalog) -> dict[str, Any]:
     """JSON schema the LLM fills, derived from the manifest; every numeric field is named with its unit."""
     m = catalog.manifest
-    arr = {"type": "array", "items": {"type": "string"}, "maxItems": 6}
+    arr = {"type": "array", "items": {"type": "string"}, "maxItems": 3}
     props: dict[str, Any] = {
         "intent": {"type": "string", "enum": ["recommend", "question", "other"]},
         "liked_titles": arr, "disliked_titles": arr,
@@ -69,7 +69,7 @@ def update_schema(catalog: Catalog) -> dict[str, Any]:
             for b in ("min", "max"):
                 props[f"{b}_{name}{suffix}"] = {"type": ["integer", "null"]}
         elif spec.vocabulary:
-            enum = {"type": "array", "items": {"type": "string", "enum": spec.vocabulary}, "maxItems": 6}
+            enum = {"type": "array", "items": {"type": "string", "enum": spec.vocabulary}, "maxItems": 3}
             props[f"wanted_{name}"] = enum
             props[f"excluded_{name}"] = enum
     props["people"] = arr
@@ -80,7 +80,8 @@ def update_schema(catalog: Catalog) -> dict[str, Any]:
 def _system_prompt(catalog: Catalog) -> str:
     m = catalog.manifest
     return (f"You extract a user's {m.item_noun} preferences from their latest message into JSON. "
-            "Only record what the message says. Titles: copy the exact titles the user names. "
+            "Only record what the message itself says; leave a field empty or null when the message does not "
+            "mention it. Titles: copy only titles the user names in this message. "
             "Numbers: convert hours to minutes (2 hours = 120), decades to years (the 90s = 1990 to 1999). "
             "'excluded_*' only for things the user rejects (no, not, without, avoid). "
             "intent is 'question' when the user asks a fact about an item already shown, 'recommend' when they want "
@@ -89,10 +90,8 @@ def _system_prompt(catalog: Catalog) -> str:
 
 def llm_propose(llm: ChatModel, catalog: Catalog, state: DialogueState, text: str) -> dict[str, Any]:
     """Ask the model for a raw proposal; the system prompt is per catalog, so its KV state is reused."""
-    last = [catalog.label(catalog.by_id[i]) for i in state.last_recommended if i in catalog.by_id]
-    ctx = f"Shown last: {'; '.join(last)}\n" if last else ""
     msgs = [{"role": "system", "content": _system_prompt(catalog)},
-            {"role": "user", "content": f"{ctx}Message: {text}"}]
+            {"role": "user", "content": f"Message: {text}"}]
     return llm.json(msgs, update_schema(catalog), max_tokens=300, stable=1)
 
 
@@ -224,17 +223,16 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
     positions = mentioned_positions(text, state)
     titles = mentioned_titles(text, catalog)
     proposal: dict[str, Any] = {}
+    refers = positions or titles
+    if QUESTION.search(text) and refers and not RECOMMEND_CUE.search(text):
+        u.intent, u.about_item = "question", refers[0]  # code is sure: no need to ask the model
+        return u
     if llm is not None:
         try:
             proposal = llm_propose(llm, catalog, state, text)
             u.llm_used = True
         except Exception as e:  # a model failure degrades to the rules, it never fails the turn
             u.notes.append(f"preference model unavailable ({type(e).__name__}); used rules only")
-    # intent: a question about a known item answers from its record
-    refers = positions or titles
-    if QUESTION.search(text) and refers and not RECOMMEND_CUE.search(text):
-        u.intent, u.about_item = "question", refers[0]
-        return u
     if proposal.get("intent") == "question" and refers and not RECOMMEND_CUE.search(text):
         u.intent, u.about_item = "question", refers[0]
         return u
@@ -252,10 +250,11 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
         else:
             u.liked_items.append(iid)
     for t in proposal.get("liked_titles", []) + proposal.get("disliked_titles", []):
-        iid = catalog.find_title(t)
+        m = re.match(r"^(.*?)\s*\((\d{4})\)\s*$", t or "")
+        iid = catalog.find_title(m.group(1), int(m.group(2))) if m else catalog.find_title(t)
         if iid and iid not in titles and norm_title(t) in norm_title(text):
             (u.disliked_items if t in proposal.get("disliked_titles", []) else u.liked_items).append(iid)
-        elif t and not iid:
+        elif t and not iid and t[:1].isupper() and t in text and len(t.split()) <= 6:
             u.notes.append(f"'{t}' is not in the {catalog.manifest.name} catalog")
     if positions:
         if re.search(r"\b(not|no|nope|don'?t|hate|reject|skip|instead|other than|seen)\b", low):
@@ -289,15 +288,14 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
             suffix = "" if name.endswith(unit.lower()) or unit in ("", "year") else f"_{unit.lower()}"
             for b in ("min", "max"):
                 v = proposal.get(f"{b}_{name}{suffix}")
-                if v is None or name in rules and getattr(rules[name], b) is not None:
+                if not v or name in rules or name in removed:  # code's reading of this field wins outright
                     continue
                 if unit == "minutes" and 0 < v <= 6 and re.search(r"\bhours?\b", low):
                     u.notes.append(f"read {b} {name}={v} as {v * 60} minutes")
                     v = v * 60
                 lo, hi = spec.minimum, spec.maximum
                 if not _grounded(v, low, unit) or (lo is not None and v < lo) or (hi is not None and v > hi):
-                    u.notes.append(f"ignored {b}_{name}={v}: not stated in the message")
-                    continue
+                    continue  # not stated in the message: a guess, dropped
                 setattr(rules.setdefault(name, Constraint()), b, float(v))
         elif spec.vocabulary:
             excl = [g for g in proposal.get(f"excluded_{name}", []) if g in spec.vocabulary]
@@ -306,8 +304,7 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
                 if any(re.search(rf"\b{NEG}\b[^.;]*\b{re.escape(w)}", low) for w in words):
                     c = rules.setdefault(name, Constraint())
                     c.exclude = sorted({*c.exclude, g})
-                else:
-                    u.notes.append(f"ignored excluded {name} {g}: no negation in the message")
+
             for g in proposal.get(f"wanted_{name}", []):
                 words = [g.lower(), *[w for w, v in SYNONYMS.items() if v == g]]
                 if g in spec.vocabulary and g not in rules.get(name, Constraint()).exclude and \

@@ -27,6 +27,7 @@ def test_true_sentence_passes(cat: Catalog) -> None:
     ("If you liked Pulp Fiction, this heist film is for you.", "another title"),
     ("At 95 minutes it is a quick watch.", "wrong runtime"),
     ("A classic of the 1970s crime wave.", "wrong decade"),
+    ("A heartwarming comedy for the whole family.", "calls it Comedy"),
 ])
 def test_planted_false_claims_are_rejected(claim: str, why: str, cat: Catalog) -> None:
     problems = check(claim, cat.by_id["heat-1995"], cat)
