@@ -116,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
 
     add_import_parser(csub)
     sub.add_parser("prepare", help="assemble and verify the default model, index the shipped catalogs")
+    from .evaluation.cli import add_eval_parser  # `eval` subcommand: chatrec/evaluation/
+
+    add_eval_parser(sub)
     args = p.parse_args(argv)
 
     from .catalog import CatalogError
@@ -125,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
             return _catalog(args)
         if args.cmd == "prepare":
             return _prepare()
+        if args.cmd == "eval":
+            from .evaluation.cli import run_eval
+
+            return run_eval(args)
         from .agent import Recommender
 
         rec = Recommender.from_settings()

@@ -106,10 +106,20 @@ class Ranker:
         disliked_sim = max_sim([*state.disliked_items, *state.rejected_items])
         semantic = vecs @ query_vec
         collab: dict[str, float] = {}
-        for lid in state.liked_items:
+        # optional shape parameters (absent = 1.0 = plain sum): recent likes count more, and a power < 1 lifts
+        # weak-but-present association above none at all
+        decay = w.get("co_occurrence_recency", 1.0)
+        power = w.get("co_occurrence_power", 1.0)
+        n_liked = len(state.liked_items)
+        for k, lid in enumerate(state.liked_items):
+            r = decay ** (n_liked - 1 - k) if decay != 1.0 else 1.0
             for j, s in cat.neighbors.get(lid, []):
-                collab[j] = collab.get(j, 0.0) + s
+                collab[j] = collab.get(j, 0.0) + r * s
         cmax = max(collab.values()) if collab else 1.0
+
+        def co(i: str) -> float:
+            v = collab.get(i, 0.0) / cmax if cmax else 0.0
+            return v if power == 1.0 else max(v, 0.0) ** power
         complements = {c for o in state.owned_items for c in cat.by_id.get(o, {}).get("complements", [])}
         liked_attrs = state.liked_attributes.all() + state.soft_preferences
         disliked_attrs = state.disliked_attributes.all()
@@ -122,7 +132,7 @@ class Ranker:
                 "liked_similarity": float(liked_sim[n]),
                 "disliked_similarity": float(disliked_sim[n]),
                 "attribute_match": _attr_match(it, liked_attrs) - _attr_match(it, disliked_attrs),
-                "co_occurrence": collab.get(i, 0.0) / cmax if cmax else 0.0,
+                "co_occurrence": co(i),
                 "popularity": math.log1p(float(it.get("popularity") or 0)) / self._max_pop if self._max_pop else 0.0,
                 "complement": 1.0 if i in complements else 0.0,
                 "already_shown": 1.0 if i in shown else 0.0,

@@ -1,0 +1,76 @@
+"""`python -m chatrec eval rank|converse|rating|tune ...` (registered by chatrec/cli.py)."""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+
+def _users(v: str) -> int | None:
+    return None if v in ("all", "0") else int(v)
+
+
+def add_eval_parser(sub: Any) -> None:
+    ev = sub.add_parser("eval", help="measure recommendation quality on public data (../shared/data)")
+    es = ev.add_subparsers(dest="eval_cmd", required=True)
+    r = es.add_parser("rank", help="LLMRank protocol: 20 candidates per user, NDCG/HR@1/5/10")
+    r.add_argument("--dataset", choices=["games", "ml-latest-small"], default="games")
+    r.add_argument("--users", type=_users, default=None, help="seeded sample of users (default: all)")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--json", type=Path, default=None, help="JSON output (method -> metrics)")
+    r.add_argument("--out", type=Path, default=Path("eval-out"), help="folder for the Markdown report and plot")
+    r.add_argument("--methods", default=None, help="comma-separated subset of: random,popularity,bm25,embedding,"
+                                                   "cooc,ease,sasrec,blend,chatrec")
+    r.add_argument("--llm", default=None, help="also run the LLM methods with this model: default, small, smoke or "
+                                               "a GGUF path")
+    r.add_argument("--llm-users", type=int, default=300, help="seeded sample for the LLM methods (default 300)")
+    r.add_argument("--sasrec-seconds", type=float, default=300.0, help="SASRec training time budget")
+    c = es.add_parser("converse", help="iEvaLM-style simulated seeker on ReDial: Recall@1/10/50")
+    c.add_argument("--dialogues", type=_users, default=None, help="seeded sample of dialogues (default: all)")
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--json", type=Path, default=None)
+    c.add_argument("--out", type=Path, default=Path("eval-out"))
+    c.add_argument("--llm", default=None, help="model for the `chatrec` row (default, small, smoke, a GGUF path); "
+                                               "without it only the rules-only `retrieval` ablation runs")
+    c.add_argument("--llm-dialogues", type=int, default=30, help="seeded sample for the LLM row (default 30)")
+    t = es.add_parser("rating", help="rating prediction on ml-latest-small (per-user time split): RMSE, MAE")
+    t.add_argument("--users", type=_users, default=None)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--json", type=Path, default=None)
+    t.add_argument("--out", type=Path, default=Path("eval-out"))
+    t.add_argument("--llm", default=None, help="also run the LLM predictor with this model")
+    t.add_argument("--llm-ratings", type=int, default=200, help="seeded sample of held-out ratings for the LLM")
+    u = es.add_parser("tune", help="tune the ranking weights on the validation splits and write the weights file")
+    u.add_argument("--dataset", action="append", choices=["games", "ml-latest-small"], default=None)
+    u.add_argument("--seed", type=int, default=0)
+    u.add_argument("--dry-run", action="store_true", help="print the weights instead of writing the file")
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from .data import DataMissing
+
+    try:
+        if args.eval_cmd == "rank":
+            from .rank_eval import run
+
+            run(args.dataset, args.users, args.seed, args.json, args.out,
+                methods=args.methods.split(",") if args.methods else None, llm=args.llm, llm_users=args.llm_users,
+                sasrec_budget_s=args.sasrec_seconds)
+        elif args.eval_cmd == "converse":
+            from .converse_eval import run as run_c
+
+            run_c(args.dialogues, args.seed, args.json, args.out, llm=args.llm, llm_dialogues=args.llm_dialogues)
+        elif args.eval_cmd == "rating":
+            from .rating_eval import run as run_r
+
+            run_r(args.users, args.seed, args.json, args.out, llm=args.llm, llm_ratings=args.llm_ratings)
+        elif args.eval_cmd == "tune":
+            from .tune import run as run_t
+
+            run_t(args.dataset or ["games", "ml-latest-small"], args.seed, write=not args.dry_run)
+    except DataMissing as e:
+        print(f"skipped: {e}")
+        return 3
+    return 0

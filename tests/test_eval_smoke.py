@@ -1,0 +1,98 @@
+"""Each evaluation runs end to end on a tiny sample (real embedder, real Chroma in a temp folder, smoke model)."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from conftest import need_shared
+
+
+@pytest.fixture(scope="module")
+def eval_settings(tmp_path_factory: pytest.TempPathFactory):
+    from chatrec.settings import Settings
+
+    d = tmp_path_factory.mktemp("eval")
+    return Settings(data_dir=d, chroma_path=d / "chroma", n_threads=2)
+
+
+def _check(res: dict, keys: list[str]) -> None:
+    assert "chatrec" in res
+    for name, m in res.items():
+        for k in keys:
+            if k in m and m[k] is not None:
+                assert 0.0 <= m[k] <= 5.0 and not math.isnan(m[k]), (name, k, m[k])
+
+
+def test_rank_games_tiny(eval_settings, tmp_path) -> None:
+    need_shared("amazon-games-llmrank", "Games-6k.random")
+    from chatrec.evaluation.rank_eval import run
+
+    out = tmp_path / "games.json"
+    res = run("games", users=None, seed=1, json_path=out, out_dir=tmp_path, settings=eval_settings, tiny=12,
+              methods=["random", "popularity", "bm25", "embedding", "cooc", "ease", "sasrec", "chatrec"],
+              llm="smoke", llm_users=2, sasrec_budget_s=3, quiet=True, progress=False)
+    data = json.loads(out.read_text())
+    assert set(data) >= {"random", "popularity", "bm25", "embedding", "cooc", "ease", "sasrec", "chatrec", "llm",
+                         "chatrec+llm"}
+    for m in data.values():
+        assert {"ndcg@1", "ndcg@5", "ndcg@10", "hr@1", "hr@5", "hr@10", "users", "seed", "weights_sha256"} <= set(m)
+        assert m["ndcg@10"] <= m["hr@10"] + 1e-9 and m["ndcg@1"] == pytest.approx(m["hr@1"])
+    assert data["chatrec"]["users"] == 12 and data["llm"]["users"] == 2
+    assert "vs_chatrec_ndcg@10_se" in data["chatrec+llm"]
+    assert (tmp_path / "rank-games.md").exists() and (tmp_path / "rank-games.png").stat().st_size > 1000
+    _check(res, ["ndcg@10", "hr@10"])
+
+
+def test_rank_movielens_tiny(eval_settings, tmp_path) -> None:
+    need_shared("ml-latest-small", "ratings.csv")
+    from chatrec.evaluation.rank_eval import run
+
+    res = run("ml-latest-small", seed=0, json_path=tmp_path / "ml.json", out_dir=tmp_path, settings=eval_settings,
+              tiny=4, methods=["popularity", "cooc", "chatrec"], quiet=True, progress=False)
+    assert res["chatrec"]["users"] == 4 and res["popularity"]["dataset"] == "ml-latest-small"
+
+
+def test_rating_tiny(tmp_path) -> None:
+    need_shared("ml-latest-small", "ratings.csv")
+    from chatrec.evaluation.rating_eval import run
+
+    res = run(users=15, seed=0, json_path=tmp_path / "rating.json", out_dir=tmp_path, quiet=True, progress=False)
+    data = json.loads((tmp_path / "rating.json").read_text())
+    assert set(data) >= {"global_mean", "user_mean", "item_mean", "bias", "chatrec"}
+    assert all(0 < m["mae"] <= m["rmse"] < 2.5 for m in data.values())
+    _check(res, ["rmse", "mae"])
+
+
+def test_converse_tiny(eval_settings, tmp_path) -> None:
+    need_shared("redial", "test_data.jsonl")
+    need_shared("ml-latest-small", "movies.csv")
+    from chatrec.evaluation.converse_eval import run
+
+    res = run(dialogues=2, seed=0, json_path=tmp_path / "conv.json", out_dir=tmp_path, settings=eval_settings,
+              tiny=True, quiet=True, progress=False)
+    data = json.loads((tmp_path / "conv.json").read_text())
+    assert {"recall@1", "recall@10", "recall@50"} <= set(data["chatrec"]) and data["retrieval"]["dialogues"] == 2
+    lines = (tmp_path / "converse-transcripts.jsonl").read_text().splitlines()
+    first = json.loads(lines[0])
+    assert len(first["ranks"]) == 5 and len(first["messages"]) == 5
+    _check(res, ["recall@10"])
+
+
+def test_seeker_reveals_in_fixed_order() -> None:
+    from pathlib import Path
+
+    from chatrec.catalog import Catalog
+    from chatrec.evaluation.converse_eval import reveals
+    from chatrec.manifest import Manifest
+
+    man = Manifest.model_validate({"name": "t", "domain": "films", "item_noun": "movie", "item_noun_plural": "movies",
+                                   "fields": {"id": {"type": "string"}, "title": {"type": "string"},
+                                              "year": {"type": "integer"}, "genres": {"type": "list"},
+                                              "keywords": {"type": "list"}, "cast": {"type": "list"}}})
+    it = {"id": "a", "title": "Heat", "year": 1995, "genres": ["Crime", "Thriller"],
+          "keywords": ["heat wave", "bank robbery"], "cast": ["Al Pacino", "Robert De Niro"]}
+    cat = Catalog("t", Path("."), man, [it], {})
+    assert reveals(cat, it) == ["I'd like something in the crime genre.", "Preferably from the 1990s.",
+                                "Something about bank robbery.", "Maybe with Al Pacino in it."]
