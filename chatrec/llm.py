@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import queue
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -48,7 +49,7 @@ class LlamaCppModel:
         self.name = path
         self.llm = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=n_gpu_layers,
                          seed=seed, verbose=False, logits_all=False)
-        self.lock = threading.RLock()
+        self.lock = threading.Lock()
         self._states: OrderedDict[bytes, Any] = OrderedDict()
         self._state_cache = state_cache
         self.stats = {"prefix_restored": 0, "prefix_evaluated": 0, "tokens_evaluated": 0, "tokens_reused": 0}
@@ -109,11 +110,28 @@ class LlamaCppModel:
         return json.loads(out["choices"][0]["text"])
 
     def stream(self, messages: list[Message], max_tokens: int = 120, stable: int = 1) -> Iterator[str]:
-        with self.lock:
-            self._prime(self._stable_text(messages, stable))
-            for chunk in self.llm.create_completion(chatml(messages), max_tokens=max_tokens, temperature=0.0,
-                                                    stop=["<|im_end|>", "<|im_start|>"], stream=True):
-                yield chunk["choices"][0]["text"]
+        """Generation runs in its own thread, which alone holds the lock: a consumer that resumes the generator
+        from another thread (Gradio does) or abandons it can never leave the model locked."""
+        q: queue.Queue[str | BaseException | None] = queue.Queue()
+
+        def work() -> None:
+            try:
+                with self.lock:
+                    self._prime(self._stable_text(messages, stable))
+                    for chunk in self.llm.create_completion(chatml(messages), max_tokens=max_tokens,
+                                                            temperature=0.0, stop=["<|im_end|>", "<|im_start|>"],
+                                                            stream=True):
+                        q.put(chunk["choices"][0]["text"])
+            except BaseException as e:  # noqa: BLE001 - handed to the consumer
+                q.put(e)
+            finally:
+                q.put(None)
+
+        threading.Thread(target=work, daemon=True).start()
+        while (piece := q.get()) is not None:
+            if isinstance(piece, BaseException):
+                raise piece
+            yield piece
 
     def yes_no(self, messages: list[Message], questions: list[str], stable: int = 1) -> list[float]:
         import numpy as np

@@ -206,6 +206,41 @@ def mentioned_titles(text: str, catalog: Catalog) -> list[str]:
     return [i for (_, i), k in zip(found, keys) if not any(k != o and f" {k} " in f" {o} " for o in keys)]
 
 
+OWNED_CUE = re.compile(r"\b(?:i\s+(?:just\s+|already\s+)?(?:bought|own|have|got|purchased|ordered)|already\s+have)\s+"
+                       r"(?P<things>[^.?!;]+)", re.I)
+_FILLER = {"a", "an", "the", "some", "my", "new", "pair", "of", "set", "few", "couple", "two", "pairs"}
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def owned_mentions(text: str, catalog: Catalog) -> list[str]:
+    """Items the user says they already have ("I bought a soccer goal, cleats and gloves"), matched by the words of each
+    named thing against item titles and tags: every content word must appear, the tightest title wins."""
+    if not any(r.get("complements") for r in catalog.items[:50]):
+        return []
+    out: list[str] = []
+    for m in OWNED_CUE.finditer(text):
+        things = re.split(r",|\band\b|\bplus\b|&|\bwith\b", m.group("things"), flags=re.I)
+        for thing in things:
+            words = {_stem(w) for w in re.findall(r"[a-z0-9]+", thing.lower()) if w not in _FILLER}
+            if not words or len(words) > 5:
+                continue
+            best: tuple[float, str] | None = None
+            for r in catalog.items:
+                title_words = {_stem(w) for w in re.findall(r"[a-z0-9]+", str(r.get("title", "")).lower())}
+                tag_words = {_stem(w) for t in r.get("tags", []) for w in re.findall(r"[a-z0-9]+", str(t).lower())}
+                if words <= title_words | tag_words and words & title_words:
+                    score = len(words & title_words) / len(title_words) + 0.1 * (("adult" in title_words)
+                                                                                  or ("youth" not in title_words))
+                    if best is None or score > best[0]:
+                        best = (score, r["id"])
+            if best and best[1] not in out:
+                out.append(best[1])
+    return out
+
+
 def _grounded(value: int | float, text: str, unit: str | None) -> bool:
     nums = _numbers(text)
     if unit == "minutes":
@@ -239,7 +274,11 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
     # items: liked / disliked / rejected / owned
     neg_ctx = re.compile(rf"\b({NEG}|hated|didn'?t like|disliked|boring|awful|terrible|not a fan|not that|seen it|"
                          r"already seen|watched it)\b", re.I)
+    for iid in owned_mentions(text, catalog):
+        u.owned_items.append(iid)
     for iid in titles:
+        if iid in u.owned_items:
+            continue
         title = catalog.title(catalog.by_id[iid])
         i = low.find(title.lower())
         before = low[max(0, i - 40): i] if i >= 0 else low

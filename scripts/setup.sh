@@ -22,5 +22,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 phase "packages ready"
+
+# --- browser for tests/test_ui_browser.py (UI owner) ---------------------------------------------------------------
+# Debian's Chromium, driven by Playwright via executable_path (never `playwright install`). Only when it is missing
+# and we are root; otherwise the browser tests skip (and fail under CI=true, so CI cannot pass on skips).
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  phase "installing chromium for the browser tests"
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null || echo "[setup] chromium install failed; browser tests will skip (fail in CI)"
+fi
+# --- end browser ---------------------------------------------------------------------------------------------------
 .venv/bin/python -m chatrec prepare
 phase "model and catalogs ready"

@@ -48,12 +48,16 @@ def test_no_text_copied_from_public_sources() -> None:
 
 def test_the_checker_catches_planted_errors() -> None:
     need_shared("ml-1m-meta-melu")
-    from shared_data import check_film, copied_runs
+    need_shared("tmdb-5000")
+    from shared_data import check_film, copied_runs, matches
 
-    heat = next(f for f in _movies() if f["id"] == "heat-1995")
-    assert check_film(heat) == (True, [])
-    assert check_film({**heat, "runtime_minutes": 120})[1]
-    assert check_film({**heat, "directors": ["Steven Spielberg"]})[1]
-    assert check_film({**heat, "cast": ["Tom Hanks"]})[1]
-    assert not check_film({**heat, "year": 1985})[0]
+    # A film whose sources carry a runtime, directors and a cast, so every planted error has something to contradict.
+    film = next(f for f in _movies()
+                if check_film(f) == (True, [])
+                and any(s.runtime for s in matches(f)) and any(s.directors for s in matches(f))
+                and any(s.cast for s in matches(f)))
+    assert check_film({**film, "runtime_minutes": film["runtime_minutes"] + 40})[1]
+    assert check_film({**film, "directors": ["Nobody Anyone-Else"]})[1]
+    assert check_film({**film, "cast": ["Nobody Anyone-Else"]})[1]
+    assert not check_film({**film, "year": film["year"] - 10})[0]
     assert copied_runs("A little boy named Andy loves to be in his room, playing with his toys")

@@ -79,3 +79,12 @@ def test_questions_are_not_recommendation_requests(cat: Catalog) -> None:
     assert u.intent == "question" and u.about_item == "collateral-2004"
     u = understand("what's Inception about?", st, cat, None)
     assert u.intent == "question" and u.about_item == "inception-2010"
+
+
+def test_owned_products_are_read_from_plain_words() -> None:
+    products = Catalog.load("products", Settings())
+    st = DialogueState(catalog="products")
+    u = understand("I bought a soccer goal, cleats and goalkeeper gloves. What else do I need?", st, products, None)
+    assert set(u.owned_items) == {"soccer-goal-portable-6x4", "soccer-cleats-adult", "soccer-goalkeeper-gloves"}
+    assert not u.liked_items
+    assert understand("a gift for a soccer player", st, products, None).owned_items == []

@@ -1,0 +1,83 @@
+"""The model seam with real GGUF models: constrained JSON, Yes/No scoring, prefix state reuse, and the same calls
+through an OpenAI-compatible llama.cpp server. Plumbing only, so the small smoke model is enough."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from chatrec.llm import LlamaCppModel, OpenAIServerModel
+from chatrec.model_files import smoke_model
+
+SCHEMA = {"type": "object", "properties": {"max_runtime_minutes": {"type": ["integer", "null"]},
+                                           "genres": {"type": "array", "items": {"type": "string",
+                                                                                 "enum": ["Comedy", "Horror"]}}},
+          "required": ["max_runtime_minutes", "genres"]}
+MSGS = [{"role": "system", "content": "Extract preferences as JSON."},
+        {"role": "user", "content": "A comedy under 90 minutes."}]
+
+
+@pytest.fixture(scope="module")
+def small() -> LlamaCppModel:
+    return LlamaCppModel(str(smoke_model()), n_ctx=2048)
+
+
+def test_json_always_matches_schema(small: LlamaCppModel) -> None:
+    out = small.json(MSGS, SCHEMA, max_tokens=60)
+    assert set(out) == {"max_runtime_minutes", "genres"}
+    assert all(g in ("Comedy", "Horror") for g in out["genres"])
+
+
+def test_yes_no_and_state_restore_across_interleaved_profiles(small: LlamaCppModel) -> None:
+    sys_msg = {"role": "system", "content": "Answer Yes or No."}
+    a = [sys_msg, {"role": "user", "content": "Profile: loves horror films, hates comedies. " * 3}]
+    b = [sys_msg, {"role": "user", "content": "Profile: loves comedies, hates horror films. " * 3}]
+    qs = ["Would they like a slasher horror film?", "Would they like a silly comedy?"]
+    first_a = small.yes_no(a, qs, stable=2)
+    small.yes_no(b, qs, stable=2)
+    restored_before = small.stats["prefix_restored"]
+    again_a = small.yes_no(a, qs, stable=2)
+    assert small.stats["prefix_restored"] == restored_before + 1, "A's prefix came back from its saved state"
+    assert again_a == pytest.approx(first_a, abs=1e-3)
+    assert all(abs(x) < 50 for x in first_a)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_openai_compatible_server_same_seam() -> None:
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(smoke_model()), "--host",
+                             "127.0.0.1", "--port", str(port), "--n_ctx", "2048"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1)
+                break
+            except OSError:
+                assert proc.poll() is None, "llama_cpp.server exited before serving"
+                time.sleep(0.5)
+        else:
+            pytest.fail("llama_cpp.server did not answer within 120 s")
+        m = OpenAIServerModel(f"http://127.0.0.1:{port}/v1")
+        out = m.json(MSGS, SCHEMA, max_tokens=60)
+        assert set(out) == {"max_runtime_minutes", "genres"}
+        text = "".join(m.stream(MSGS, max_tokens=10))
+        assert text.strip()
+        scores = m.yes_no(MSGS[:1], ["Is a comedy funny?"])
+        assert len(scores) == 1 and isinstance(scores[0], float)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # uvicorn may wait on open keep-alive connections
+            proc.kill()
+            proc.wait(timeout=10)

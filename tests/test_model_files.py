@@ -1,0 +1,36 @@
+"""The default model is assembled from PyPI part packages and verified; bad files are rebuilt or refused clearly."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from chatrec.model_files import DEFAULT_NAME, DEFAULT_SIZE, ModelError, assemble_default, resolve_model
+
+
+def test_assemble_verify_and_rebuild(tmp_path: Path) -> None:
+    p = assemble_default(tmp_path)
+    assert p.name == DEFAULT_NAME and p.stat().st_size == DEFAULT_SIZE
+    with open(p, "r+b") as fh:  # a partial download / interrupted copy
+        fh.truncate(DEFAULT_SIZE // 2)
+    assert assemble_default(tmp_path).stat().st_size == DEFAULT_SIZE
+    with open(p, "r+b") as fh:  # right size, wrong bytes: only the hash can tell
+        fh.seek(DEFAULT_SIZE // 3)
+        fh.write(b"\0" * 4096)
+    os.utime(p, ns=(1, 1))
+    rebuilt = assemble_default(tmp_path)
+    with open(rebuilt, "rb") as fh:
+        fh.seek(DEFAULT_SIZE // 3)
+        assert fh.read(4096) != b"\0" * 4096
+    assert not list(tmp_path.glob("models/*.part-*")), "no temporary files left behind"
+
+
+def test_bad_model_paths_give_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="neither 'default'"):
+        resolve_model(str(tmp_path / "missing.gguf"), tmp_path)
+    junk = tmp_path / "junk.gguf"
+    junk.write_bytes(b"not a model at all")
+    with pytest.raises(ModelError, match="not a GGUF"):
+        resolve_model(str(junk), tmp_path)
+    assert resolve_model("smoke", tmp_path).suffix == ".gguf"
