@@ -1,0 +1,120 @@
+"""Helpers for the UI tests: launch `python app.py` in a subprocess on a free port and wait until it answers.
+
+Both UI test modules share one Chroma folder (a temp dir made once per test process), so the catalogs are embedded
+once, by whichever app starts first; each app process is stopped before the next module starts one.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "artifacts"
+_CHROMA: Path | None = None
+
+
+def chroma_dir() -> Path:
+    """One temp Chroma folder for every app this test process starts (removed at exit).
+
+    Seeded with a copy of the index `python -m chatrec prepare` built (<data_dir>/chroma) when there is one, so the
+    apps start without re-embedding the catalogs (minutes on a busy 2-core machine); the app's incremental sync
+    still embeds whatever the copy lacks or has stale, so a missing or old index only costs time."""
+    global _CHROMA
+    if _CHROMA is None:
+        _CHROMA = Path(tempfile.mkdtemp(prefix="chatrec-ui-chroma-"))
+        atexit.register(shutil.rmtree, _CHROMA, True)
+        data_dir = Path(os.environ.get("CHATREC_DATA_DIR") or Path.home() / ".cache" / "chatrec")
+        seed = Path(os.environ.get("CHATREC_CHROMA_PATH") or data_dir / "chroma")
+        if (seed / "chroma.sqlite3").exists():
+            try:
+                shutil.copytree(seed, _CHROMA, dirs_exist_ok=True)
+            except OSError:  # a partial copy is repaired by the app's sync; an empty folder is indexed from scratch
+                pass
+    return _CHROMA
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class AppProcess:
+    """`python app.py --port N` with the given CHATREC_* settings; its output goes to artifacts/<name>.log."""
+
+    def __init__(self, name: str, env: dict[str, str | None], mcp: bool = False) -> None:
+        self.name, self.port = name, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        full = dict(os.environ)
+        for k in ("CHATREC_MODEL", "CHATREC_LLM_EXPLANATIONS", "CHATREC_HOST", "CHATREC_PORT", "CHATREC_MCP",
+                  "CHATREC_UI_CATALOGS", "GRADIO_SERVER_NAME", "GRADIO_SERVER_PORT", "SPACE_ID"):
+            full.pop(k, None)
+        full.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
+                     "CHATREC_CHROMA_PATH": str(chroma_dir()), "PYTHONUNBUFFERED": "1"})
+        for k, v in env.items():
+            if v is None:
+                full.pop(k, None)
+            else:
+                full[k] = v
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.log_path = ARTIFACTS / f"{name}.log"
+        self._log = open(self.log_path, "w")
+        cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(self.port)]
+        if mcp:
+            cmd.append("--mcp")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=full, stdout=self._log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+
+    def log_tail(self, n: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+    def wait_http(self, timeout: float = 180.0) -> None:
+        """Until the page answers (the model may still be loading: the page says so)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"app exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self.url + "/", timeout=5) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise TimeoutError(f"app did not answer on {self.url} within {timeout:.0f}s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)  # its own process group (start_new_session): only ours
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        self._log.close()
+
+
+def wait_ready(client, timeout: float = 600.0) -> dict:  # noqa: ANN001 - a gradio_client.Client
+    """Poll the app's /status endpoint until the model and index are loaded."""
+    end = time.monotonic() + timeout
+    last: dict = {}
+    while time.monotonic() < end:
+        last = client.predict(api_name="/status")
+        if last.get("error"):
+            raise RuntimeError(f"app failed to load: {last['error']}")
+        if last.get("ready"):
+            return last
+        time.sleep(1.0)
+    raise TimeoutError(f"model/index not ready after {timeout:.0f}s: {last}")

@@ -1,0 +1,1 @@
+"""chatrec's web front end: a Gradio Blocks app over the core's Python API (`chatrec.Recommender`)."""

@@ -1,0 +1,212 @@
+"""The app's named API (chat, feedback, reset) and the MCP tool (recommend).
+
+Every endpoint is a plain typed function registered with `gr.api`: Gradio derives the API docs (the page's "Use via
+API" link, `Client.view_api()`) and the MCP tool schemas from the type hints and the docstrings below.
+
+Conversation state for API callers lives in a server-side store keyed by Gradio's `session_hash`: one
+`gradio_client.Client` (Python) or `Client.connect(...)` (JavaScript) is one conversation, and no caller sees
+another's state. `recommend` is stateless (one fresh session per call), which is what a tool-calling agent expects.
+
+(No `from __future__ import annotations` here on purpose: Gradio reads these annotations at runtime, and the
+catalog `Literal` is built from the catalogs actually installed.)
+"""
+import copy
+import html
+import logging
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import gradio as gr
+
+from .cards import fmt_value
+from .runtime import Runtime
+
+log = logging.getLogger("chatrec.ui")
+WAIT_FOR_MODEL_S = 600.0
+INTERNAL = "internal error ({}); your conversation is unchanged. Please try again"
+
+
+def _recommendation(rec: dict[str, Any], manifest: Any) -> dict[str, Any]:
+    """A recommendation for API callers: the core's fields plus `facts`, the card's badges as display strings."""
+    item = rec.get("item") or {}
+    facts = {k: fmt_value(spec, item.get(k)) for k, spec in manifest.fields.items()
+             if spec.display == "badge" and item.get(k) not in (None, "", [])}
+    return {"item_id": rec["item_id"], "title": rec["title"], "score": rec.get("score"),
+            "explanation": rec.get("explanation") or "", "explanation_source": rec.get("explanation_source"),
+            "facts": {k: html.unescape(v) for k, v in facts.items()}, "components": rec.get("components") or {},
+            "item": item}
+
+
+def register(rt: Runtime) -> dict[str, Any]:
+    """Register the endpoints in the current Blocks context; returns the functions by name (for tests)."""
+    names = tuple(rt.catalog_names)
+    CatalogName = Literal[names]  # type: ignore[valid-type]
+    default = rt.settings.catalog if rt.settings.catalog in names else names[0]
+
+    def _rec() -> Any:
+        try:
+            if not rt.wait(WAIT_FOR_MODEL_S):
+                raise gr.Error("chatrec is still loading its model and index; try again in a minute")
+        except RuntimeError as e:
+            raise gr.Error(str(e)) from None
+        return rt.rec
+
+    def _key(request: gr.Request | None) -> str:
+        key = getattr(request, "session_hash", None) if request is not None else None
+        if not key:
+            raise gr.Error("no session: call this endpoint through gradio_client or @gradio/client")
+        return str(key)
+
+    def chat(message: str, catalog: CatalogName = default,  # type: ignore[valid-type]
+             request: gr.Request = None) -> Iterator[dict[str, Any]]:  # type: ignore[assignment]
+        """Send one chat message and get recommendations; the conversation continues on the next call.
+
+        Streams partial results: first the understood state, then the ranked cards (empty explanations), then the
+        cards with their explanations, and last the full reply (`done: true`). `Client.predict` returns the last.
+        Follow-ups ("no horror", "shorter", "more like the second one") refine the same conversation.
+
+        Args:
+            message: What the user says, e.g. "a funny movie under 2 hours, no horror" (at most 2,000 characters).
+            catalog: Catalog to recommend from; a catalog other than the conversation's starts a new conversation.
+
+        Returns:
+            dict: done, stage, reply, intent, recommendations, reasoning, notices, state (see the README).
+        """
+        from chatrec.reply import InputError
+
+        rec = _rec()
+        key = _key(request)
+        session = rt.api_sessions.get(key)
+        if session is None or session.state.catalog != catalog:
+            session = rec.new_session(catalog=catalog)
+            rt.api_sessions.put(key, session)
+        manifest = rec.catalog(catalog).manifest
+        with rt.session_lock(session.id):
+            before = copy.deepcopy(session)
+            out: dict[str, Any] = {"session": session.id, "catalog": catalog, "done": False, "stage": "started",
+                                   "reply": "", "intent": None, "recommendations": [], "reasoning": [],
+                                   "notices": [], "state": session.snapshot()}
+            try:
+                for ev in rec.respond_stream(session, message):
+                    if ev.type == "understood":
+                        out.update(stage="understood", state=ev.data["state"],
+                                   intent=ev.data["understanding"].get("intent"))
+                        yield dict(out)
+                    elif ev.type == "cards":
+                        out.update(stage="cards", recommendations=[_recommendation(r, manifest) for r in ev.data])
+                        yield dict(out)
+                    elif ev.type == "explanation":
+                        for r in out["recommendations"]:
+                            if r["item_id"] == ev.item_id:
+                                r.update(explanation=ev.text, explanation_source=ev.data)
+                        out["stage"] = "explanation"
+                        yield dict(out)
+                    elif ev.type == "reply":
+                        reply = ev.data
+                        out.update(done=True, stage="reply", reply=reply.text, intent=reply.intent,
+                                   recommendations=[_recommendation(r.model_dump(), manifest)
+                                                    for r in reply.recommendations],
+                                   reasoning=[s.model_dump() for s in reply.reasoning], notices=reply.notices,
+                                   state=reply.state)
+                        yield dict(out)
+            except InputError as e:
+                session.state = before.state
+                raise gr.Error(str(e)) from None
+            except gr.Error:
+                raise
+            except Exception as e:
+                log.exception("chat API turn failed")
+                session.state = before.state
+                raise gr.Error(INTERNAL.format(type(e).__name__)) from None
+
+    def feedback(item_id: str, liked: bool, request: gr.Request = None) -> dict[str, Any]:  # type: ignore[assignment]
+        """Thumbs up or down on a recommended item; the next chat turn uses it.
+
+        A disliked item never comes back and pulls similar items down; a liked one pulls similar items up.
+
+        Args:
+            item_id: The item_id of a recommendation from this conversation's chat replies.
+            liked: true for thumbs up, false for thumbs down.
+
+        Returns:
+            dict: the updated state (liked_items, disliked_items, constraints, ...).
+        """
+        from chatrec.reply import InputError
+
+        rec = _rec()
+        key = _key(request)
+        session = rt.api_sessions.get(key)
+        if session is None:
+            raise gr.Error("no conversation yet: call chat first, then give feedback on its item_ids")
+        with rt.session_lock(session.id):
+            try:
+                rec.feedback(session, item_id, bool(liked))
+            except InputError as e:
+                raise gr.Error(str(e)) from None
+        return session.snapshot()
+
+    def reset(catalog: CatalogName = default, request: gr.Request = None) -> dict[str, Any]:  # type: ignore
+        """Forget this conversation and start a new one.
+
+        Args:
+            catalog: The catalog the new conversation recommends from.
+
+        Returns:
+            dict: the fresh, empty state of the new conversation.
+        """
+        rec = _rec()
+        key = _key(request)
+        session = rec.new_session(catalog=catalog)
+        rt.api_sessions.put(key, session)
+        return session.snapshot()
+
+    def recommend(request: str, catalog: CatalogName = default,  # type: ignore[valid-type]
+                  max_results: int = 4) -> dict[str, Any]:
+        """Recommend movies or products from chatrec's local catalogs for a request in plain words.
+
+        Stateless: every call is a fresh conversation. Put everything that matters in the request, e.g.
+        "a mind-bending sci-fi movie like Inception, under 2 hours, no horror" or "a gift for a 10-year-old who
+        plays soccer, under $40". Each result has a short explanation checked against the item's facts.
+
+        Args:
+            request: What the user wants, in plain words (preferences, things they liked, limits).
+            catalog: "movies" (films, 1940s-2020s) or "products" (sports, outdoor, party and holiday supplies).
+            max_results: How many recommendations to return (1-10).
+
+        Returns:
+            dict: reply (text), recommendations (item_id, title, explanation, facts, score), constraints, notices.
+        """
+        from chatrec.reply import InputError
+
+        rec = _rec()
+        session = rec.new_session(catalog=catalog)
+        try:
+            reply = rec.respond(session, request)
+        except InputError as e:
+            raise gr.Error(str(e)) from None
+        except Exception as e:
+            log.exception("recommend tool failed")
+            raise gr.Error(INTERNAL.format(type(e).__name__)) from None
+        manifest = rec.catalog(catalog).manifest
+        n = max(1, min(int(max_results or 4), 10))
+        recs = [_recommendation(r.model_dump(), manifest) for r in reply.recommendations[:n]]
+        for r in recs:
+            r.pop("item", None)
+            r.pop("components", None)
+        return {"catalog": catalog, "reply": reply.text, "recommendations": recs,
+                "constraints": reply.state.get("constraints", {}), "notices": reply.notices}
+
+    def status() -> dict[str, Any]:
+        """Whether the model and index are loaded yet (ready), and what is being prepared (stage, done, total)."""
+        return rt.status()
+
+    # One CPU model serialises turns anyway: every event that runs the model shares the "model" concurrency group
+    # with limit 1, so turns queue (and the queue shows their position) instead of interleaving on two cores.
+    gr.api(chat, api_name="chat", concurrency_id="model", concurrency_limit=1)
+    gr.api(recommend, api_name="recommend", concurrency_id="model", concurrency_limit=1)
+    # State edits never touch the model: they run at once (the per-session lock orders them against a turn).
+    gr.api(feedback, api_name="feedback", concurrency_limit=None)
+    gr.api(reset, api_name="reset", concurrency_limit=None)
+    # Not a tool for agents and not in the docs, but callable (the widget and the tests poll it while loading).
+    gr.api(status, api_name="status", queue=False, api_visibility="undocumented")
+    return {"chat": chat, "feedback": feedback, "reset": reset, "recommend": recommend, "status": status}
