@@ -126,9 +126,13 @@ def prompt(catalog: Catalog, item: dict[str, Any], state: DialogueState, message
               f"another title, and add no years, numbers or people that are not in the facts.\n"
               f"Example: Its tense, slow-burn cat-and-mouse chase through night-time Los Angeles gives you the "
               f"gritty crime drama you asked for.")
-    user = (f"The user said: {message}\nWhat they want: "
-            f"{', '.join(state.liked_attributes.all() + state.soft_preferences) or 'see their message'}\n"
-            f"The {noun}:\n{facts_text(catalog, item)}\nYour one sentence:")
+    wanted = state.liked_attributes.all() + state.soft_preferences
+    details = [k for k in (item.get("keywords") or item.get("tags") or []) if k.lower() in {w.lower() for w in wanted}]
+    details += [k for k in (item.get("keywords") or item.get("tags") or []) if k not in details]
+    user = (f"The user said: {message}\nWhat they want: {', '.join(wanted) or 'see their message'}\n"
+            f"The {noun}:\n{facts_text(catalog, item)}\n"
+            f"Build the sentence on one of these details: {', '.join(details[:4])}. Do not start with the title.\n"
+            f"Your one sentence, addressed to them as 'you':")
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
@@ -146,6 +150,8 @@ def explain(llm: ChatModel | None, catalog: Catalog, item: dict[str, Any], state
     except Exception:  # a failing model must not cost the user the recommendation
         buf = ""
     text = re.sub(r"\s+", " ", buf).strip().strip('"')
+    # the model sometimes narrates ("fits the user's desire"): speak to the person instead
+    text = re.sub(r"\b(?:the|this) user\b", "you", re.sub(r"\bthe user's", "your", text, flags=re.I), flags=re.I)
     if text and not check(text, item, catalog):
         yield text, True
     else:

@@ -170,6 +170,13 @@ def rule_constraints(text: str, catalog: Catalog, state: DialogueState) -> tuple
     return {k: v for k, v in out.items() if not v.is_empty()}, removed
 
 
+# "that one", "seen it", "not that": pointing at an item. A bare "it" ("make it shorter", "I want it funny") is not.
+DEIXIS = re.compile(r"\b(?:that|this|the last)\s+(?:one|movie|film|item|product|pick)\b|"
+                    r"\b(?:seen|watched|about|in|liked?|loved?|hated?|skip|own|have|bought|than|with)\s+(?:it|that|this)\b|"
+                    r"\b(?:is|was|isn'?t|wasn'?t)\s+(?:it|that|this)\b(?!\s+(?:time|year|week))|"
+                    r"^\s*(?:not|no|nope)\s*,?\s*(?:it|that|this)\b", re.I)
+
+
 def mentioned_positions(text: str, state: DialogueState) -> list[str]:
     """Items the user points at by position ("the second one") or deixis ("that one", "it")."""
     out: list[str] = []
@@ -182,7 +189,7 @@ def mentioned_positions(text: str, state: DialogueState) -> list[str]:
             idx = int(m.group(2) or m.group(3)) - 1
         if last and -len(last) <= idx < len(last) and last[idx] not in out:
             out.append(last[idx])
-    if not out and re.search(r"\b(that one|this one|that|it|this)\b", text, re.I):
+    if not out and (DEIXIS.search(text) or (QUESTION.search(text) and re.search(r"\b(it|that|this)\b", text, re.I))):
         ref = state.focus_item or (last[0] if last else None)
         if ref:
             out.append(ref)

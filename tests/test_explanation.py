@@ -41,3 +41,20 @@ def test_template_only_uses_record_facts(cat: Catalog) -> None:
     t = template(cat, heat, st, {"liked_similarity": 0.6})
     assert t.startswith("Heat (1995)") and "Crime" in t and "Collateral" in t
     assert check(t.replace("Collateral", ""), heat, cat) == []
+
+
+class _Narrator:
+    """A unit-test double: a model that talks about 'the user' instead of to them (the 1.5B model does this)."""
+
+    def stream(self, messages, max_tokens: int = 120, stable: int = 1):  # noqa: ANN001, ANN201
+        yield "Its slow-burn heist plot fits the user's taste, and the user "
+        yield "can settle into a long, moody crime film."
+
+
+def test_narrated_sentences_are_turned_to_you(cat: Catalog) -> None:
+    from chatrec.explanation import explain
+
+    out = list(explain(_Narrator(), cat, cat.by_id["heat-1995"], DialogueState(catalog="movies"), "a heist film", {}))
+    text, from_llm = out[-1]
+    assert from_llm is True
+    assert text == "Its slow-burn heist plot fits your taste, and you can settle into a long, moody crime film."

@@ -88,3 +88,14 @@ def test_owned_products_are_read_from_plain_words() -> None:
     assert set(u.owned_items) == {"soccer-goal-portable-6x4", "soccer-cleats-adult", "soccer-goalkeeper-gloves"}
     assert not u.liked_items
     assert understand("a gift for a soccer player", st, products, None).owned_items == []
+
+
+def test_a_bare_it_points_at_nothing(cat: Catalog) -> None:
+    st = DialogueState(catalog="movies", last_recommended=["heat-1995", "collateral-2004"])
+    u, st = read("no horror, and make it anything up to 2 and a half hours", cat, st)
+    assert not st.rejected_items and not st.liked_items
+    assert st.constraints["runtime_minutes"].max == 150
+    st.last_recommended = ["heat-1995", "collateral-2004"]
+    u, st = read("seen it, something else", cat, st)
+    assert st.rejected_items == ["heat-1995"]
+    assert understand("is it long?", st, cat, None).about_item == "heat-1995"
