@@ -13,11 +13,13 @@ answered in memory) and for Chroma's own filtered search.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -196,6 +198,13 @@ def report(r: dict) -> str:
     return "\n".join(lines)
 
 
+def _fresh(path: Path) -> str:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return str(path)
+
+
 def main() -> int:
     global ARGS
     p = argparse.ArgumentParser()
@@ -204,6 +213,8 @@ def main() -> int:
     p.add_argument("--raw", type=int, default=768, help="documents for the raw throughput measurement")
     p.add_argument("--queries", type=int, default=200)
     p.add_argument("--work", default=None, help="folder for data and Chroma (default: a temporary one)")
+    p.add_argument("--keep", default=None, help="keep each catalog's data and Chroma in KEEP/ml and KEEP/wiki "
+                                                "(e.g. to try `catalog index` on them afterwards)")
     p.add_argument("--limit", type=int, default=None, help="index only the first N items (smoke runs)")
     p.add_argument("--json", action="store_true", help="(internal) print one JSON result")
     ARGS = p.parse_args()
@@ -224,7 +235,8 @@ def main() -> int:
           f"({torch.get_num_threads()} threads); load average at start {os.getloadavg()[0]:.2f}")
     t0 = time.time()
     for which in ("ml", "wiki"):
-        with tempfile.TemporaryDirectory(prefix="chatrec-bench-") as work:
+        with contextlib.nullcontext(_fresh(Path(ARGS.keep) / which)) if ARGS.keep else \
+                tempfile.TemporaryDirectory(prefix="chatrec-bench-") as work:
             got = subprocess.run([sys.executable, __file__, "--only", which, "--json", "--data", str(data),
                                   "--raw", str(ARGS.raw), "--queries", str(ARGS.queries), "--work", work,
                                   *(["--limit", str(ARGS.limit)] if ARGS.limit else [])],
