@@ -152,6 +152,9 @@ def explain(llm: ChatModel | None, catalog: Catalog, item: dict[str, Any], state
     text = re.sub(r"\s+", " ", buf).strip().strip('"')
     # the model sometimes narrates ("fits the user's desire"): speak to the person instead
     text = re.sub(r"\b(?:the|this) user\b", "you", re.sub(r"\bthe user's", "your", text, flags=re.I), flags=re.I)
+    if text and not re.search(r"[.!?][\"')]?$", text):  # cut off by the token limit: keep whole sentences only
+        ends = [m.end() for m in re.finditer(r"[.!?](?=\s)", text)]
+        text = text[: ends[-1]] if ends else ""
     if text and not check(text, item, catalog):
         yield text, True
     else:

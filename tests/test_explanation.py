@@ -58,3 +58,26 @@ def test_narrated_sentences_are_turned_to_you(cat: Catalog) -> None:
     text, from_llm = out[-1]
     assert from_llm is True
     assert text == "Its slow-burn heist plot fits your taste, and you can settle into a long, moody crime film."
+
+
+class _Rambler:
+    """A unit-test double whose sentence is cut off by the token limit."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def stream(self, messages, max_tokens: int = 120, stable: int = 1):  # noqa: ANN001, ANN201
+        yield self.text
+
+
+def test_a_sentence_cut_off_by_the_token_limit_is_never_shown(cat: Catalog) -> None:
+    from chatrec.explanation import explain
+
+    heat = cat.by_id["heat-1995"]
+    st = DialogueState(catalog="movies")
+    text, from_llm = list(explain(_Rambler("A long, moody heist film for you. It follows a crew and the"),
+                                  cat, heat, st, "a heist film", {}))[-1]
+    assert (text, from_llm) == ("A long, moody heist film for you.", True)
+    text, from_llm = list(explain(_Rambler("A long, moody heist film that follows a crew and the"),
+                                  cat, heat, st, "a heist film", {}))[-1]
+    assert from_llm is False and text == template(cat, heat, st, {})
