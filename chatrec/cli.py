@@ -169,10 +169,19 @@ def _catalog(args: argparse.Namespace) -> int:
 
     from .index import Embedder, Index
 
-    bar = tqdm(total=len(catalog.items), unit="item", desc=f"indexing {catalog.name}")
-    counts = Index(s, Embedder(str(s.embedding_path) if s.embedding_path else None)).sync(
-        catalog, progress=lambda done, total: (setattr(bar, "total", total), bar.update(done - bar.n)))
-    bar.close()
+    emb = Embedder(str(s.embedding_path) if s.embedding_path else None)
+    bars: list[Any] = []
+
+    def progress(done: int, total: int) -> None:
+        if not bars:  # first call: load the embedding model before the bar's clock starts, so its rate is honest
+            if total:
+                emb.embed(["warm up"])
+            bars.append(tqdm(total=total, unit="item", desc=f"indexing {catalog.name}"))
+        bars[0].update(done - bars[0].n)
+
+    counts = Index(s, emb).sync(catalog, progress=progress)
+    for b in bars:
+        b.close()
     print(json.dumps(counts))
     return 0
 
