@@ -129,6 +129,9 @@ def validate_folder(path: Path) -> list[Problem]:
     return problems
 
 
+PEOPLE_FIELDS = ("cast", "directors", "writers", "authors", "artists", "creators", "people")
+
+
 @dataclass
 class Catalog:
     """A loaded, validated catalog. Read-only after loading, so sessions can share it."""
@@ -159,6 +162,14 @@ class Catalog:
     @cached_property
     def by_id(self) -> dict[str, dict[str, Any]]:
         return {it["id"]: it for it in self.items}
+
+    @cached_property
+    def people(self) -> dict[str, str]:
+        """Lower-cased name -> name of everyone in the people fields (cast, directors, authors...): the only people
+        a preference can name, so words the model mistakes for names ("How are you?") are dropped."""
+        fields = [f for f in self.manifest.fields if f in PEOPLE_FIELDS]
+        return {str(p).lower(): str(p) for it in self.items for f in fields for p in (it.get(f) or [])
+                if isinstance(it.get(f), list)}
 
     @cached_property
     def _titles(self) -> dict[str, list[str]]:

@@ -248,14 +248,34 @@ def owned_mentions(text: str, catalog: Catalog) -> list[str]:
     return out
 
 
+HOURS = re.compile(r"(\d+(?:\.\d+)?|an?|one|two|three)(\s+and\s+a\s+half)?\s*(?:hours?|hrs?|h)\b", re.I)
+MINUTES = re.compile(r"(\d+)\s*(?:minutes?|mins?|m)\b", re.I)
+
+
 def _grounded(value: int | float, text: str, unit: str | None) -> bool:
+    """Is the model's number stated in the message? A duration must come with its unit ("Super Troopers 2" is no
+    2-hour limit)."""
     nums = _numbers(text)
     if unit == "minutes":
-        return any(abs(value - n) < 1 or abs(value - n * 60) < 1 for n in nums)
+        words = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}
+        hours = [(float(words[h.lower()]) if h.lower() in words else float(h)) + (0.5 if half else 0)
+                 for h, half in HOURS.findall(text)]
+        if re.search(r"\b(?:an?|one)\s+hour\s+and\s+a\s+half\b", text, re.I):
+            hours.append(1.5)
+        minutes = [float(m) for m in MINUTES.findall(text)]
+        return any(abs(value - h * 60) < 1 for h in hours) or any(abs(value - m) < 1 for m in minutes)
     if unit == "year":
         decades = {int(d) for d in re.findall(r"(\d0)'?s\b", text)}
         return any(abs(value - n) < 1 for n in nums) or any(value % 100 // 10 * 10 == d for d in decades)
     return any(abs(value - n) < 0.01 for n in nums)
+
+
+def _vocab_words(value: str, text: str, low: str) -> list[tuple[str, str]]:
+    """(regex, haystack) pairs that find a vocabulary value (or a synonym) as a whole word in the message. Short
+    codes ("R", "G", "PG") must appear in capitals, not as the start of "Really" or "Game", nor open a sentence."""
+    if len(value) <= 2:
+        return [(rf"(?<=[A-Za-z0-9,;:]\s){re.escape(value)}\b", text)]
+    return [(rf"\b{re.escape(w)}\b", low) for w in [value.lower(), *[w for w, v in SYNONYMS.items() if v == value]]]
 
 
 def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel | None) -> Understanding:
@@ -346,15 +366,13 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
         elif spec.vocabulary:
             excl = [g for g in proposal.get(f"excluded_{name}", []) if g in spec.vocabulary]
             for g in excl:
-                words = [g.lower(), *[w for w, v in SYNONYMS.items() if v == g]]
-                if any(re.search(rf"\b{NEG}\b[^.;]*\b{re.escape(w)}", low) for w in words):
+                if any(re.search(rf"\b(?i:{NEG})\b[^.;]*{w}", hay) for w, hay in _vocab_words(g, text, low)):
                     c = rules.setdefault(name, Constraint())
                     c.exclude = sorted({*c.exclude, g})
 
             for g in proposal.get(f"wanted_{name}", []):
-                words = [g.lower(), *[w for w, v in SYNONYMS.items() if v == g]]
                 if g in spec.vocabulary and g not in rules.get(name, Constraint()).exclude and \
-                        any(re.search(rf"\b{re.escape(w)}", low) for w in words):
+                        any(re.search(w, hay) for w, hay in _vocab_words(g, text, low)):
                     u.liked_attributes.append(g)
     # soft genre wishes that the rules see without the LLM ("something funny")
     for name, spec in fields.items():
@@ -365,7 +383,8 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
                     u.liked_attributes.append(g)
     u.constraint_changes = rules
     for p in proposal.get("people", []):
-        if p and p.lower() in low:
+        p = catalog.people.get(str(p).lower().strip(), "")  # a person the catalog knows, named in the message
+        if p and re.search(rf"\b{re.escape(p.lower())}\b", low):
             (u.disliked_attributes if re.search(rf"{NEG}[^.]*{re.escape(p.lower())}", low) else u.liked_attributes).append(p)
     for k in proposal.get("themes_and_moods", []):
         if k and any(w in low for w in k.lower().split() if len(w) > 3):

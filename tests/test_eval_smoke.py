@@ -31,7 +31,7 @@ def test_rank_games_tiny(eval_settings, tmp_path) -> None:
 
     out = tmp_path / "games.json"
     res = run("games", users=None, seed=1, json_path=out, out_dir=tmp_path, settings=eval_settings, tiny=12,
-              methods=["random", "popularity", "bm25", "embedding", "cooc", "ease", "sasrec", "chatrec"],
+              methods=["random", "popularity", "bm25", "embedding", "cooc", "ease", "sasrec", "chatrec", "llm"],
               llm="smoke", llm_users=2, sasrec_budget_s=3, quiet=True, progress=False)
     data = json.loads(out.read_text())
     assert set(data) >= {"random", "popularity", "bm25", "embedding", "cooc", "ease", "sasrec", "chatrec", "llm",
@@ -52,6 +52,26 @@ def test_rank_movielens_tiny(eval_settings, tmp_path) -> None:
     res = run("ml-latest-small", seed=0, json_path=tmp_path / "ml.json", out_dir=tmp_path, settings=eval_settings,
               tiny=4, methods=["popularity", "cooc", "chatrec"], quiet=True, progress=False)
     assert res["chatrec"]["users"] == 4 and res["popularity"]["dataset"] == "ml-latest-small"
+
+
+def test_rank_cold_items_tiny(eval_settings, tmp_path) -> None:
+    """Held-out new items have no interactions anywhere the methods can learn from, and only their users count."""
+    need_shared("ml-latest-small", "ratings.csv")
+    from chatrec.evaluation.data import cold_items, load_rank, shrink
+    from chatrec.evaluation.rank_eval import run
+
+    split = shrink(load_rank("ml-latest-small", "test"), 8, 0)
+    cold = cold_items(split, 0.5, seed=0)
+    held = set(cold.targets.tolist())
+    assert 0 < len(cold.users) < 8 and len(held) == cold.info["cold_items"]
+    assert not any(i in held for s in cold.train_sequences for i in s)
+    assert not any(i in held for h in cold.histories for i in h)
+    assert cold.popularity()[cold.targets].sum() == 0
+    res = run("ml-latest-small", seed=0, json_path=tmp_path / "cold.json", out_dir=tmp_path, settings=eval_settings,
+              tiny=8, cold=0.5, methods=["popularity", "bm25", "chatrec"], quiet=True, progress=False)
+    assert res["chatrec"]["users"] == len(cold.users)
+    assert res["popularity"]["ndcg@10_cold"] == pytest.approx(res["popularity"]["ndcg@10"])  # every target is cold
+    assert (tmp_path / "rank-ml-latest-small-cold.md").exists()
 
 
 def test_rating_tiny(tmp_path) -> None:

@@ -99,3 +99,43 @@ def test_a_bare_it_points_at_nothing(cat: Catalog) -> None:
     u, st = read("seen it, something else", cat, st)
     assert st.rejected_items == ["heat-1995"]
     assert understand("is it long?", st, cat, None).about_item == "heat-1995"
+
+
+class Proposes:
+    """A unit-test double for the model: it returns a fixed proposal, so this pins what code keeps of one. (What
+    the real model proposes is tested in test_agent.py and measured in the ReDial evaluation.)"""
+
+    name = "double"
+
+    def __init__(self, proposal: dict) -> None:
+        self.proposal = proposal
+
+    def json(self, messages, schema, max_tokens=400, stable=1):
+        return self.proposal
+
+
+def test_ungrounded_model_proposals_are_dropped(cat: Catalog) -> None:
+    """Junk the 1.5B model really proposed on a ReDial opening: the "2" of a sequel title as a 2-hour minimum, the
+    greeting as people, "R" from "really", "G" from "Game" after a "Not"."""
+    text = ("Hi, I'm great. How are you? I really love movies like Super Troopers, can't wait for Super Troopers 2. "
+            "Not Sherlock Holmes: A Game of Shadows.")
+    junk = {"intent": "recommend", "min_runtime_minutes": 120, "max_runtime_minutes": None,
+            "people": ["I'm great", "How are you?", "Hi"], "wanted_age_rating": ["R"], "excluded_age_rating": ["G"],
+            "wanted_genres": ["Comedy"], "themes_and_moods": []}
+    st = DialogueState(catalog="movies")
+    apply(understand(text, st, cat, Proposes(junk)), st)
+    assert "runtime_minutes" not in st.constraints and "age_rating" not in st.constraints
+    assert st.liked_attributes.people == [] and "R" not in st.liked_attributes.genres
+    assert "Hi" not in st.liked_attributes.genres
+
+
+def test_grounded_model_proposals_are_kept(cat: Catalog) -> None:
+    person = next(p for it in cat.items for p in it.get("cast", []) if len(p.split()) == 2)
+    text = f"Something rated R with {person}, at least 2 hours long, and no G movies"
+    good = {"intent": "recommend", "min_runtime_minutes": 120, "max_runtime_minutes": None, "people": [person],
+            "wanted_age_rating": ["R"], "excluded_age_rating": ["G"], "themes_and_moods": []}
+    st = DialogueState(catalog="movies")
+    apply(understand(text, st, cat, Proposes(good)), st)
+    assert st.constraints["runtime_minutes"].min == 120
+    assert st.constraints["age_rating"].exclude == ["G"]
+    assert person in st.liked_attributes.people

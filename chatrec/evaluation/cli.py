@@ -21,10 +21,12 @@ def add_eval_parser(sub: Any) -> None:
     r.add_argument("--json", type=Path, default=None, help="JSON output (method -> metrics)")
     r.add_argument("--out", type=Path, default=Path("eval-out"), help="folder for the Markdown report and plot")
     r.add_argument("--methods", default=None, help="comma-separated subset of: random,popularity,bm25,embedding,"
-                                                   "cooc,ease,sasrec,blend,chatrec")
+                                                   "cooc,ease,sasrec,blend,chatrec (with --llm: add llm for the LLM alone)")
     r.add_argument("--llm", default=None, help="also run the LLM methods with this model: default, small, smoke or "
                                                "a GGUF path")
     r.add_argument("--llm-users", type=int, default=300, help="seeded sample for the LLM methods (default 300)")
+    r.add_argument("--cold-items", type=float, default=None, metavar="FRACTION",
+                   help="cold start: hold out this fraction of the test targets as new items (no interactions)")
     r.add_argument("--sasrec-seconds", type=float, default=300.0, help="SASRec training time budget")
     c = es.add_parser("converse", help="iEvaLM-style simulated seeker on ReDial: Recall@1/10/50")
     c.add_argument("--dialogues", type=_users, default=None, help="seeded sample of dialogues (default: all)")
@@ -57,7 +59,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
             run(args.dataset, args.users, args.seed, args.json, args.out,
                 methods=args.methods.split(",") if args.methods else None, llm=args.llm, llm_users=args.llm_users,
-                sasrec_budget_s=args.sasrec_seconds)
+                sasrec_budget_s=args.sasrec_seconds, cold=args.cold_items)
         elif args.eval_cmd == "converse":
             from .converse_eval import run as run_c
 

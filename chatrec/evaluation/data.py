@@ -240,3 +240,18 @@ def shrink(split: RankSplit, users: int, seed: int = 0, max_train: int = 2000) -
                      [split.users[r] for r in rows], [[new[i] for i in split.histories[r]] for r in rows],
                      np.vectorize(new.get)(split.candidates[rows]), split.target_pos[rows], train,
                      {**split.info, "tiny": True, "train_users": len(train)})
+
+
+def cold_items(split: RankSplit, fraction: float, seed: int = 0) -> RankSplit:
+    """Cold start: a seeded `fraction` of the distinct test targets become new items. Every interaction with them is
+    removed from the training sequences and the histories (no neighbours, no popularity, nobody has them yet), and
+    only the users whose target is one of them are evaluated; their 19 negatives stay as they were."""
+    targets = np.unique(split.targets)
+    n_cold = max(1, int(round(fraction * len(targets))))
+    cold = {int(i) for i in np.random.default_rng(seed).choice(targets, size=n_cold, replace=False)}
+    rows = [u for u, t in enumerate(split.targets) if int(t) in cold]
+    train = [[i for i in s if i not in cold] for s in split.train_sequences]
+    return RankSplit(split.dataset, split.split, split.item_ids, split.item_text, [split.users[r] for r in rows],
+                     [[i for i in split.histories[r] if i not in cold] for r in rows], split.candidates[rows],
+                     split.target_pos[rows], [s for s in train if s],
+                     {**split.info, "cold_items": n_cold, "cold_fraction": fraction, "cold_seed": seed})

@@ -93,7 +93,7 @@ class ScoreCache:
 
 
 class CachedModel:
-    """A ChatModel whose Yes/No scores are cached; `json` and `stream` go to the real model."""
+    """A ChatModel whose Yes/No scores and JSON answers are cached; `stream` goes to the real model."""
 
     def __init__(self, model_path: str | Path, cache: ScoreCache, loader: Callable[[], Any]) -> None:
         self.name = str(model_path)
@@ -124,18 +124,21 @@ class CachedModel:
 
     def json_cached(self, messages: list[Message], schema: dict[str, Any], max_tokens: int = 60) -> Any:
         """Constrained JSON answer, cached like the Yes/No scores (used by the rating evaluation)."""
-        key = prompt_sha256(messages, json.dumps(schema, sort_keys=True))
+        return self.json(messages, schema, max_tokens=max_tokens, stable=1)
+
+    def json(self, messages: list[Message], schema: dict[str, Any], max_tokens: int = 400, stable: int = 1) -> Any:
+        """Greedy (temperature 0) constrained JSON, so a cached answer is the model's answer: an interrupted
+        conversation evaluation resumes without re-generating the turns it already played."""
+        key = prompt_sha256(messages, json.dumps(schema, sort_keys=True) + ("" if max_tokens == 60 else
+                                                                            f"|max_tokens={max_tokens}"))
         got = self.cache.get_json(self.sha, key)
         if got is None:
             self.misses += 1
-            got = self.model.json(messages, schema, max_tokens=max_tokens, stable=1)
+            got = self.model.json(messages, schema, max_tokens=max_tokens, stable=stable)
             self.cache.put_json(self.sha, key, got)
         else:
             self.hits += 1
         return got
-
-    def json(self, messages: list[Message], schema: dict[str, Any], max_tokens: int = 400, stable: int = 1) -> Any:
-        return self.model.json(messages, schema, max_tokens=max_tokens, stable=stable)
 
     def stream(self, messages: list[Message], max_tokens: int = 120, stable: int = 1) -> Iterator[str]:
         return self.model.stream(messages, max_tokens=max_tokens, stable=stable)

@@ -71,18 +71,24 @@ def _metrics(scores: np.ndarray, ev: RankSplit, seed: int, extra: dict[str, Any]
 def run(dataset: str, users: int | None = None, seed: int = 0, json_path: Path | None = None,
         out_dir: Path = Path("eval-out"), methods: list[str] | None = None, llm: str | None = None,
         llm_users: int = 300, settings: Any = None, progress: bool = True, sasrec_budget_s: float = 300.0,
-        quiet: bool = False, tiny: int | None = None) -> dict[str, dict[str, Any]]:
-    """Run the ranking evaluation; `tiny` (smoke tests) shrinks the data to that many users and their items."""
+        quiet: bool = False, tiny: int | None = None, cold: float | None = None) -> dict[str, dict[str, Any]]:
+    """Run the ranking evaluation; `tiny` (smoke tests) shrinks the data to that many users and their items;
+    `cold` holds out that fraction of the test targets as new items (`data.cold_items`)."""
     from .catalogs import Core, base_catalog, split_catalog
 
     t0 = time.time()
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
-    methods = methods or ALL_METHODS
+    llm_alone = methods is None or "llm" in methods  # `--methods chatrec` with --llm: only chatrec+llm
+    methods = [m for m in (methods or ALL_METHODS) if m not in ("llm", "chatrec+llm")]  # both implied by --llm
     split = load_rank(dataset, "test")
     if tiny:
         from .data import shrink
 
         split = shrink(split, tiny, seed)
+    if cold:
+        from .data import cold_items
+
+        split = cold_items(split, cold, seed)
     rows = sample_users(len(split.users), users, seed)
     ev = split.subset(rows)
     n = len(ev.users)
@@ -151,13 +157,14 @@ def run(dataset: str, users: int | None = None, seed: int = 0, json_path: Path |
         s, comps = core_scores(ranker, cat, ev, use_llm=False, progress=progress)
         add("chatrec", s, t)
     if llm:
-        _llm_methods(llm, llm_users, seed, ev, split, core, cat, results, per, extra, say, progress)
+        _llm_methods(llm, llm_users, seed, ev, split, core, cat, results, per, extra, say, progress,
+                     alone=llm_alone)
     # cold targets: users whose held-out item had at most one training interaction
     pop = split.popularity()
-    cold = pop[ev.targets] <= 1
+    cold_mask = pop[ev.targets] <= 1
     for name, pu in per.items():
-        results[name]["ndcg@10_cold"] = float(pu["ndcg@10"][cold].mean()) if cold.any() else None
-        results[name]["users_cold"] = int(cold.sum())
+        results[name]["ndcg@10_cold"] = float(pu["ndcg@10"][cold_mask].mean()) if cold_mask.any() else None
+        results[name]["users_cold"] = int(cold_mask.sum())
     if "chatrec" in per:
         for name in per:
             if name != "chatrec" and len(per[name]["ndcg@10"]) == n:
@@ -171,13 +178,18 @@ def run(dataset: str, users: int | None = None, seed: int = 0, json_path: Path |
             "machine": machine(), "weights_file": "chatrec/ranking_weights.json", "weights_sha256": wsha,
             "weights_provisional": w.provisional, "negatives": split.info.get("negatives"),
             "history": "up to the 50 most recent items", "candidates": 20, "seconds": timing,
-            "neighbors_recipe": _recipe(split.dataset), "cold_target_users": int(cold.sum()),
+            "neighbors_recipe": _recipe(split.dataset), "cold_target_users": int(cold_mask.sum()),
             "reference_figures_from_issue": REFERENCE.get(split.dataset), "goal_ndcg@10": GOAL.get(split.dataset),
             "sasrec_epochs": ev.info.get("sasrec_epochs"), "total_seconds": round(time.time() - t0)}
     notes = [f"{n} users, seed {seed}; LLM rows on their own seeded sample (see `users`).",
              "Ties count at their expected rank; intervals: 95% bootstrap over users (1,000 resamples).",
              f"Reference figures from the issue's harness (not published): {REFERENCE.get(split.dataset)}."]
-    stem = f"rank-{split.dataset}"
+    stem = f"rank-{split.dataset}" + ("-cold" if cold else "")
+    if cold:
+        meta["cold_start"] = {"fraction_of_distinct_targets": cold, "cold_items": split.info["cold_items"],
+                              "how": "their interactions removed from training sequences and histories"}
+        notes.insert(0, f"Cold start: {split.info['cold_items']} of the distinct test targets held out as new items "
+                        f"(seed {seed}); only users whose target is one of them.")
     paths = write_outputs(results, json_path, Path(out_dir), stem, METRICS,
                           f"Ranking, {split.dataset} (LLMRank protocol), {n} users", meta, "ndcg@10",
                           ANCHORS.get(split.dataset), notes)
@@ -195,9 +207,9 @@ def _recipe(dataset: str) -> dict[str, Any]:
 
 
 def _llm_methods(llm: str, llm_users: int, seed: int, ev: RankSplit, split: RankSplit, core: Any, cat: Any,
-                 results: dict, per: dict, extra: dict, say: Any, progress: bool) -> None:
-    """`llm` (Yes/No scores alone, recency-focused prompt) and `chatrec+llm` (the core with its LLM stage) on a
-    seeded sample, with the paired difference against `chatrec` on the same users."""
+                 results: dict, per: dict, extra: dict, say: Any, progress: bool, alone: bool = True) -> None:
+    """`llm` (Yes/No scores alone, recency-focused prompt; skipped when `alone` is False) and `chatrec+llm` (the
+    core with its LLM stage) on a seeded sample, with the paired difference against `chatrec` on the same users."""
     from .llm_rank import llm_scores, open_model
 
     rows = sample_users(len(ev.users), llm_users, seed + 1)
@@ -205,10 +217,14 @@ def _llm_methods(llm: str, llm_users: int, seed: int, ev: RankSplit, split: Rank
     model = open_model(core.settings, llm)
     ex = {**extra, "users": len(rows), "model": Path(model.name).name, "model_sha256": model.sha}
     t = time.time()
-    s = llm_scores(sub, model, progress=progress)
-    results["llm"], per_llm = _metrics(s, sub, seed, ex)
-    say(f"[rank] llm: ndcg@10 {results['llm']['ndcg@10']:.4f} on {len(rows)} users ({time.time() - t:.0f}s)")
-    ranker = core.ranker(cat, llm=model)
+    per_llm = None
+    if alone:
+        s = llm_scores(sub, model, progress=progress)
+        results["llm"], per_llm = _metrics(s, sub, seed, ex)
+        say(f"[rank] llm: ndcg@10 {results['llm']['ndcg@10']:.4f} on {len(rows)} users ({time.time() - t:.0f}s)")
+    from ..ranking import JUDGE_HEAD
+
+    ranker = core.ranker(cat, llm=model, n_llm=core.settings.n_llm_scored or JUDGE_HEAD)  # the judge switched on
     t = time.time()
     s2, _ = core_scores(ranker, cat, sub, use_llm=True, progress=progress, desc="chatrec+llm")
     results["chatrec+llm"], pu2 = _metrics(s2, sub, seed, ex)
@@ -218,7 +234,8 @@ def _llm_methods(llm: str, llm_users: int, seed: int, ev: RankSplit, split: Rank
         results["chatrec+llm"].update({"vs_chatrec_ndcg@10_diff": d["mean"], "vs_chatrec_ndcg@10_se": d["se"],
                                        "vs_chatrec_ndcg@10_ci95": d["ci95"],
                                        "chatrec_same_users_ndcg@10": float(base.mean())})
-        dl = paired(per_llm["ndcg@10"], base, seed=seed)
-        results["llm"].update({"vs_chatrec_ndcg@10_diff": dl["mean"], "vs_chatrec_ndcg@10_se": dl["se"]})
+        if per_llm is not None:
+            dl = paired(per_llm["ndcg@10"], base, seed=seed)
+            results["llm"].update({"vs_chatrec_ndcg@10_diff": dl["mean"], "vs_chatrec_ndcg@10_se": dl["se"]})
     say(f"[rank] chatrec+llm: ndcg@10 {results['chatrec+llm']['ndcg@10']:.4f} ({time.time() - t:.0f}s; "
         f"{model.hits} cached, {model.misses} computed)")
