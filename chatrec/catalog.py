@@ -141,6 +141,7 @@ class Catalog:
     manifest: Manifest
     items: list[dict[str, Any]]
     neighbors: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    sequence: Any = None  # a `sequence.SequenceModel` when the folder holds sequence_model.pt
 
     @classmethod
     def load(cls, name_or_path: str | Path, settings: Settings | None = None) -> "Catalog":
@@ -157,7 +158,12 @@ class Catalog:
         nb_path = path / "neighbors.json"
         neighbors = {k: [(a, float(b)) for a, b in v] for k, v in json.loads(nb_path.read_text()).items()} \
             if nb_path.exists() else {}
-        return cls(manifest.name, path, manifest, items, neighbors)
+        sequence = None
+        if (path / "sequence_model.pt").exists():
+            from .sequence import FILE_NAME, SequenceModel
+
+            sequence = SequenceModel.load(path / FILE_NAME)
+        return cls(manifest.name, path, manifest, items, neighbors, sequence)
 
     @cached_property
     def by_id(self) -> dict[str, dict[str, Any]]:

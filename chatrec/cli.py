@@ -115,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     from .catalog_import import add_import_parser
 
     add_import_parser(csub)
+    from .interactions import add_parser as add_interactions_parser
+
+    add_interactions_parser(csub)
     sub.add_parser("prepare", help="assemble and verify the default model, index the shipped catalogs")
     from .evaluation.cli import add_eval_parser  # `eval` subcommand: chatrec/evaluation/
 
@@ -160,6 +163,10 @@ def _catalog(args: argparse.Namespace) -> int:
         from .catalog_import import run_import
 
         return run_import(args, s)
+    if args.action == "interactions":
+        from .interactions import run
+
+        return run(args, s)
     catalog = Catalog.load(args.name or s.catalog, s)
     if args.action == "dump":
         for it in catalog.items:

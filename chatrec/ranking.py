@@ -87,24 +87,23 @@ class Ranker:
             self._warm = (id(mat), np.array([r for r, _ in rows], dtype=np.int64), [i for _, i in rows])
         return self._warm[1], self._warm[2]
 
-    def _impute_cold(self, vec: np.ndarray, pos: dict[str, int], mat: np.ndarray, co: Any,
-                     pop: Any) -> tuple[float, float]:
+    def _impute_cold(self, vec: np.ndarray, pos: dict[str, int], mat: np.ndarray,
+                     parts: dict[str, Any]) -> dict[str, float]:
         """A new item (no interactions) borrows the collaborative standing of its nearest warm items by content:
-        the similarity-weighted mean of their co-occurrence and popularity components, times the weights file's
-        `cold_start_imputation`. Without it a new item ranks below every old one, whatever it is (measured:
-        below random on held-out new Games items, docs/results.md)."""
+        the similarity-weighted mean of each collaborative component in `parts` (co-occurrence, popularity,
+        sequence), times the weights file's `cold_start_imputation`. Without it a new item ranks below every old
+        one, whatever it is (measured: below random on held-out new Games items, docs/results.md)."""
         rows, row_ids = self._warm_rows(pos, mat)
         if not len(rows):
-            return 0.0, 0.0
+            return {k: 0.0 for k in parts}
         sims = mat[rows] @ vec
         k = min(COLD_NEIGHBOURS, len(sims))
         top = np.argpartition(-sims, k - 1)[:k]
         w = np.maximum(sims[top], 0.0)
         if w.sum() <= 0:
-            return 0.0, 0.0
+            return {k: 0.0 for k in parts}
         f = self.weights.weights.get("cold_start_imputation", 0.0) / w.sum()
-        return (f * sum(wi * co(row_ids[j]) for wi, j in zip(w, top)),
-                f * sum(wi * pop(row_ids[j]) for wi, j in zip(w, top)))
+        return {name: f * sum(wi * fn(row_ids[j]) for wi, j in zip(w, top)) for name, fn in parts.items()}
 
     def judge_messages(self, state: DialogueState) -> list[dict[str, str]]:
         """System prompt (same for every user of the catalog) then this user's profile: both stable prefixes."""
@@ -155,6 +154,13 @@ class Ranker:
         def pop(i: str) -> float:
             return math.log1p(float(cat.by_id[i].get("popularity") or 0)) / self._max_pop if self._max_pop else 0.0
         has_interactions = bool(self._max_pop or cat.neighbors)
+        seq_z = cat.sequence.zscores(state.liked_items) \
+            if cat.sequence is not None and state.liked_items and w.get("sequence", 0.0) else None
+
+        def seq(i: str) -> float:
+            p = cat.sequence.pos.get(i) if seq_z is not None else None
+            return float(seq_z[p]) if p is not None and not math.isnan(seq_z[p]) else 0.0
+        parts = {"co_occurrence": co, "popularity": pop, **({"sequence": seq} if seq_z is not None else {})}
         complements = {c for o in state.owned_items for c in cat.by_id.get(o, {}).get("complements", [])}
         liked_attrs = state.liked_attributes.all() + state.soft_preferences
         disliked_attrs = state.disliked_attributes.all()
@@ -169,11 +175,12 @@ class Ranker:
                 "attribute_match": _attr_match(it, liked_attrs) - _attr_match(it, disliked_attrs),
                 "co_occurrence": co(i),
                 "popularity": pop(i),
+                **({"sequence": seq(i)} if seq_z is not None else {}),
                 "complement": 1.0 if i in complements else 0.0,
                 "already_shown": 1.0 if i in shown else 0.0,
             }
             if has_interactions and rows[n] >= 0 and not self._is_warm(i):
-                comp["co_occurrence"], comp["popularity"] = self._impute_cold(vecs[n], pos, mat, co, pop)
+                comp.update(self._impute_cold(vecs[n], pos, mat, parts))
                 comp["cold_start"] = 1.0
             score = sum(w.get(k, 0.0) * v for k, v in comp.items())
             out.append(Scored(item_id=i, score=score, components=comp))

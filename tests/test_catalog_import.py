@@ -37,7 +37,7 @@ def ml(data_settings: Settings):
     folder = need_shared("ml-latest-small")
     for p in ("tmdb-5000", "ml-1m-meta-melu", "wikipedia-movie-data"):
         need_shared(p)
-    res = import_movielens(folder, "ml-small", data_settings)
+    res = import_movielens(folder, "ml-small", data_settings, sequence_epochs=1)
     return res, Catalog.load("ml-small", data_settings)
 
 
@@ -50,7 +50,9 @@ def test_movielens_import_has_every_movie_and_enough_text(ml) -> None:
     assert res.path == Path(cat.path) and res.path.parent.name == "catalogs"
     assert not res.path.resolve().is_relative_to(ROOT.resolve())
     assert sorted(p.name for p in res.path.iterdir()) == ["errata.json", "items.jsonl", "manifest.json",
-                                                          "neighbors.json"]
+                                                          "neighbors.json", "sequence_model.pt"]
+    assert cat.sequence is not None and cat.sequence.item_ids == [it["id"] for it in cat.items]
+    assert res.stats["sequence_model"]["epochs_run"] == 1
     assert json.loads((res.path / "errata.json").read_text()) == []
     assert validate_folder(res.path) == []
     with open(need_shared("ml-latest-small", "movies.csv"), encoding="utf-8") as fh:

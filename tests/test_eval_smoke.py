@@ -32,7 +32,7 @@ def test_rank_games_tiny(eval_settings, tmp_path) -> None:
     out = tmp_path / "games.json"
     res = run("games", users=None, seed=1, json_path=out, out_dir=tmp_path, settings=eval_settings, tiny=12,
               methods=["random", "popularity", "bm25", "embedding", "cooc", "ease", "sasrec", "chatrec", "llm"],
-              llm="smoke", llm_users=2, sasrec_budget_s=3, quiet=True, progress=False)
+              llm="smoke", llm_users=2, quiet=True, progress=False)
     data = json.loads(out.read_text())
     assert set(data) >= {"random", "popularity", "bm25", "embedding", "cooc", "ease", "sasrec", "chatrec", "llm",
                          "chatrec+llm"}
@@ -72,6 +72,10 @@ def test_rank_cold_items_tiny(eval_settings, tmp_path) -> None:
     assert res["chatrec"]["users"] == len(cold.users)
     assert res["popularity"]["ndcg@10_cold"] == pytest.approx(res["popularity"]["ndcg@10"])  # every target is cold
     assert (tmp_path / "rank-ml-latest-small-cold.md").exists()
+    from chatrec.evaluation.catalogs import sequence_for
+
+    seq = sequence_for(cold, eval_settings, seed=0, epochs=3)  # what the harness trains on this split
+    assert not seq.seen[sorted(held)].any() and seq.seen.sum() > 0  # it never saw a held-out item
 
 
 def test_rating_tiny(tmp_path) -> None:

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from collections import Counter
-from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
@@ -186,108 +184,3 @@ def tune_blend(parts: dict[str, np.ndarray], target_pos: np.ndarray, fixed: str 
                 if v > best + 1e-6:
                     best, w = v, cand
     return w
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# A small SASRec (Kang & McAuley, ICDM 2018) trained on CPU with full softmax over items
-
-
-def sasrec_scores(split: RankSplit, seed: int = 0, dim: int = 64, layers: int = 2, heads: int = 1,
-                  max_len: int = 20, epochs: int = 20, batch: int = 256, lr: float = 2e-3, dropout: float = 0.2,
-                  negatives: int = 1024, time_budget_s: float = 300.0, log: Callable[[str], None] | None = print,
-                  threads: int | None = None) -> np.ndarray:
-    """Train on the training sequences (next-item prediction at every position), score the candidates from the
-    user's history (its `max_len` most recent items). The loss is a softmax over the true next item and `negatives`
-    items drawn uniformly per batch: the same distribution the evaluation's negatives come from, so no correction is
-    needed. Training stops at `epochs` or after `time_budget_s` (the epochs run are recorded in `split.info`)."""
-    import torch
-    from torch import nn
-
-    if threads:
-        torch.set_num_threads(threads)
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    n = split.n_items
-    pad = n  # padding index
-
-    def windows(seq: list[int]) -> list[list[int]]:
-        # each training sequence cut into windows of max_len + 1 items ending at its end (long MovieLens sequences)
-        out = []
-        end = len(seq)
-        while end > 1:
-            out.append(seq[max(0, end - max_len - 1): end])
-            end -= max_len
-        return out
-
-    data = [w for s in split.train_sequences for w in windows(list(s))]
-    inp = np.full((len(data), max_len), pad, dtype=np.int64)
-    tgt = np.full((len(data), max_len), -100, dtype=np.int64)
-    for r, w in enumerate(data):
-        x, y = w[:-1], w[1:]
-        inp[r, max_len - len(x):] = x
-        tgt[r, max_len - len(y):] = y
-
-    class SASRec(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.item = nn.Embedding(n + 1, dim, padding_idx=pad)
-            nn.init.normal_(self.item.weight, std=dim ** -0.5)
-            with torch.no_grad():
-                self.item.weight[pad].zero_()
-            self.pos = nn.Embedding(max_len, dim)
-            nn.init.normal_(self.pos.weight, std=dim ** -0.5)
-            layer = nn.TransformerEncoderLayer(dim, heads, dim * 2, dropout, batch_first=True, norm_first=True)
-            self.enc = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
-            self.norm = nn.LayerNorm(dim)
-            self.drop = nn.Dropout(dropout)
-            self.register_buffer("mask", torch.triu(torch.full((max_len, max_len), float("-inf")), diagonal=1))
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            h = self.drop(self.item(x) + self.pos.weight[None])
-            return self.norm(self.enc(h, mask=self.mask))
-
-    model = SASRec()
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    X, Y = torch.from_numpy(inp), torch.from_numpy(tgt)
-    t0 = time.time()
-    done = 0
-    for ep in range(epochs):
-        model.train()
-        order = rng.permutation(len(data))
-        total, cnt = 0.0, 0
-        for b in range(0, len(order), batch):
-            idx = torch.from_numpy(order[b:b + batch])
-            h = model(X[idx])
-            y = Y[idx]
-            keep = y >= 0
-            hk, yk = h[keep], y[keep]
-            neg = torch.from_numpy(rng.integers(0, n, size=negatives))
-            pos_logit = (hk * model.item(yk)).sum(-1, keepdim=True)
-            neg_logit = hk @ model.item(neg).T
-            neg_logit = neg_logit.masked_fill(neg[None, :] == yk[:, None], float("-inf"))
-            logits = torch.cat([pos_logit, neg_logit], 1)
-            loss = nn.functional.cross_entropy(logits, torch.zeros(len(yk), dtype=torch.long))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += float(loss.detach()) * len(yk)
-            cnt += len(yk)
-        done = ep + 1
-        if log:
-            log(f"sasrec epoch {done}: loss {total / max(cnt, 1):.3f} ({time.time() - t0:.0f}s)")
-        if time.time() - t0 > time_budget_s:
-            break
-    model.eval()
-    hist = np.full((len(split.histories), max_len), pad, dtype=np.int64)
-    for r, h in enumerate(split.histories):
-        h = h[-max_len:]
-        hist[r, max_len - len(h):] = h
-    out = np.zeros(split.candidates.shape)
-    with torch.no_grad():
-        for b in range(0, len(hist), 512):
-            h = model(torch.from_numpy(hist[b:b + 512]))[:, -1]
-            c = torch.from_numpy(split.candidates[b:b + 512])
-            out[b:b + 512] = torch.einsum("bd,bkd->bk", h, model.item(c)).numpy()
-    split.info["sasrec_epochs"] = done
-    split.info["sasrec_seconds"] = round(time.time() - t0)
-    return out

@@ -27,7 +27,6 @@ def add_eval_parser(sub: Any) -> None:
     r.add_argument("--llm-users", type=int, default=300, help="seeded sample for the LLM methods (default 300)")
     r.add_argument("--cold-items", type=float, default=None, metavar="FRACTION",
                    help="cold start: hold out this fraction of the test targets as new items (no interactions)")
-    r.add_argument("--sasrec-seconds", type=float, default=300.0, help="SASRec training time budget")
     c = es.add_parser("converse", help="iEvaLM-style simulated seeker on ReDial: Recall@1/10/50")
     c.add_argument("--dialogues", type=_users, default=None, help="seeded sample of dialogues (default: all)")
     c.add_argument("--seed", type=int, default=0)
@@ -59,7 +58,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
             run(args.dataset, args.users, args.seed, args.json, args.out,
                 methods=args.methods.split(",") if args.methods else None, llm=args.llm, llm_users=args.llm_users,
-                sasrec_budget_s=args.sasrec_seconds, cold=args.cold_items)
+                cold=args.cold_items)
         elif args.eval_cmd == "converse":
             from .converse_eval import run as run_c
 

@@ -70,11 +70,11 @@ def _metrics(scores: np.ndarray, ev: RankSplit, seed: int, extra: dict[str, Any]
 
 def run(dataset: str, users: int | None = None, seed: int = 0, json_path: Path | None = None,
         out_dir: Path = Path("eval-out"), methods: list[str] | None = None, llm: str | None = None,
-        llm_users: int = 300, settings: Any = None, progress: bool = True, sasrec_budget_s: float = 300.0,
+        llm_users: int = 300, settings: Any = None, progress: bool = True,
         quiet: bool = False, tiny: int | None = None, cold: float | None = None) -> dict[str, dict[str, Any]]:
     """Run the ranking evaluation; `tiny` (smoke tests) shrinks the data to that many users and their items;
     `cold` holds out that fraction of the test targets as new items (`data.cold_items`)."""
-    from .catalogs import Core, base_catalog, split_catalog
+    from .catalogs import SEQUENCE_IN_CATALOG, Core, base_catalog, eval_settings, sequence_for, split_catalog
 
     t0 = time.time()
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
@@ -132,11 +132,19 @@ def run(dataset: str, users: int | None = None, seed: int = 0, json_path: Path |
     if "ease" in methods:
         t = time.time()
         add("ease", B.ease_scores(ev, lam=B.EASE_LAMBDA.get(split.dataset, 200.0)), t)
+    seqm = None
+    if "sasrec" in methods or ("chatrec" in methods or llm) and SEQUENCE_IN_CATALOG.get(split.dataset):
+        # one model: the `sasrec` row and the catalog's (chatrec's `sequence` component)
+        from ..settings import Settings
+
+        t = time.time()
+        seqm = sequence_for(split, core.settings if core else eval_settings(settings or Settings()), seed,
+                            log=None if quiet else say, epochs=3 if tiny else None)
+        timing["sequence_model"] = round(time.time() - t, 1)
     if "sasrec" in methods:
         t = time.time()
-        add("sasrec", B.sasrec_scores(ev, seed=seed, time_budget_s=sasrec_budget_s,
-                                      log=None if quiet else say), t)
-        results["sasrec"]["epochs"] = ev.info.get("sasrec_epochs")
+        add("sasrec", np.take_along_axis(seqm.logits(ev.histories), ev.candidates, 1).astype(np.float64), t)
+        results["sasrec"]["epochs"] = seqm.info.get("epochs_run")
     if "blend" in methods:
         t = time.time()
         w = B.tune_blend_on_validation(split.dataset, vectors) if not tiny else {"cooc": 1.0, "popularity": 0.5,
@@ -148,7 +156,7 @@ def run(dataset: str, users: int | None = None, seed: int = 0, json_path: Path |
     ranker = cat = None
     if "chatrec" in methods or llm:
         t = time.time()
-        cat = split_catalog(base, split)
+        cat = split_catalog(base, split, sequence=seqm if SEQUENCE_IN_CATALOG.get(split.dataset) else None)
         say(f"[rank] catalog for the test split: {sum(len(v) for v in cat.neighbors.values()):,} neighbour "
             f"pairs ({time.time() - t:.0f}s)")
         ranker = core.ranker(cat)
@@ -180,7 +188,9 @@ def run(dataset: str, users: int | None = None, seed: int = 0, json_path: Path |
             "history": "up to the 50 most recent items", "candidates": 20, "seconds": timing,
             "neighbors_recipe": _recipe(split.dataset), "cold_target_users": int(cold_mask.sum()),
             "reference_figures_from_issue": REFERENCE.get(split.dataset), "goal_ndcg@10": GOAL.get(split.dataset),
-            "sasrec_epochs": ev.info.get("sasrec_epochs"), "total_seconds": round(time.time() - t0)}
+            "sequence_model": {"config": seqm.config.model_dump(), **seqm.info} if seqm else None,
+            "sequence_in_catalog": bool(SEQUENCE_IN_CATALOG.get(split.dataset)),
+            "total_seconds": round(time.time() - t0)}
     notes = [f"{n} users, seed {seed}; LLM rows on their own seeded sample (see `users`).",
              "Ties count at their expected rank; intervals: 95% bootstrap over users (1,000 resamples).",
              f"Reference figures from the issue's harness (not published): {REFERENCE.get(split.dataset)}."]
