@@ -849,9 +849,9 @@ def add_import_parser(csub: Any) -> None:
                                                          f"folder, 'none' skips it")
     ml.add_argument("--min-rating", type=float, default=3.5, help="ratings counted as liked for neighbours")
     ml.add_argument("--neighbors", type=int, default=50, help="co-occurrence neighbours kept per item")
-    ml.add_argument("--sequence-epochs", type=int, default=20,
-                    help="epochs of the sequence model trained on the ratings in time order (0: none; ~50 s on 2 "
-                         "CPU cores for ml-latest-small)")
+    ml.add_argument("--sequence-epochs", type=int, default=0,
+                    help="train a sequence model on the ratings in time order with this many epochs (default 0: "
+                         "none; on ml-latest-small it lowered validation NDCG@10, see docs/results.md)")
     wk = isub.add_parser("wikipedia", help="Wikipedia American films (movies-19x0s.json files)")
     wk.add_argument("folder")
     wk.add_argument("--name", default="wikipedia-films")
