@@ -134,18 +134,19 @@ class SequenceModel:
     def save(self, path: Path) -> None:
         import torch
 
-        torch.save({"config": self.config.model_dump(), "item_ids": self.item_ids, "seen": self.seen,
-                    "info": self.info, "state": self.net.state_dict()}, path)
+        torch.save({"config": self.config.model_dump(), "item_ids": self.item_ids,
+                    "seen": torch.from_numpy(self.seen.copy()), "info": self.info, "state": self.net.state_dict()},
+                   path)
 
     @classmethod
     def load(cls, path: Path) -> "SequenceModel":
         import torch
 
-        d = torch.load(path, map_location="cpu", weights_only=False)
+        d = torch.load(path, map_location="cpu", weights_only=True)  # plain data only: a catalog can't run code
         c = SequenceConfig.model_validate(d["config"])
         net = _network(len(d["item_ids"]), c)
         net.load_state_dict(d["state"])
-        return cls(d["item_ids"], c, net, np.asarray(d["seen"], dtype=bool), d.get("info"))
+        return cls(d["item_ids"], c, net, d["seen"].numpy().astype(bool), d.get("info"))
 
     def logits(self, histories: list[list[int]]) -> np.ndarray:
         """Next-item scores over every item for each history (item indices, oldest first); (B, n_items)."""
