@@ -72,7 +72,8 @@ def query_text(state: DialogueState, message: str, catalog: Catalog) -> str:
 
 def retrieve(index: Index, catalog: Catalog, state: DialogueState, qvec: np.ndarray, allowed: set[str],
              n: int) -> tuple[list[str], dict[str, int]]:
-    """Candidates from the query, from neighbours of liked items and from co-occurrence, all within `allowed`."""
+    """Candidates from the query, from neighbours of liked items, from co-occurrence and from the items that have a
+    person or keyword the user asked for, all within `allowed`."""
     where = where_filter(catalog, state.active_constraints())
     k = min(len(catalog.items), n * 2)
     got: dict[str, str] = {}
@@ -85,6 +86,10 @@ def retrieve(index: Index, catalog: Catalog, state: DialogueState, qvec: np.ndar
                 got.setdefault(i, "liked_neighbour")
         for i, _ in catalog.neighbors.get(lid, [])[:n]:
             got.setdefault(i, "co_occurrence")
+    for attr in [*state.liked_attributes.people[-3:], *state.liked_attributes.keywords[-3:]]:
+        have = [i for i in catalog.attribute_index.get(attr.lower(), []) if i in allowed]
+        for i in have[:n]:  # "with Tom Hanks", "about time travel": the most popular that pass the constraints
+            got.setdefault(i, "attribute")
     for oid in state.owned_items:
         for cid in catalog.by_id.get(oid, {}).get("complements", []):
             got.setdefault(cid, "complement")

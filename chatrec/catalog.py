@@ -178,6 +178,43 @@ class Catalog:
                 if isinstance(it.get(f), list)}
 
     @cached_property
+    def attribute_index(self) -> dict[str, list[str]]:
+        """Lower-cased person, keyword or tag -> ids of the items that have it, most popular first: lets retrieval
+        fetch "films with Robert Downey Jr." or "about new york" directly instead of hoping the embedding finds them."""
+        out: dict[str, list[str]] = {}
+        fields = [f for f in self.manifest.fields if f in PEOPLE_FIELDS or f in ("keywords", "tags")]
+        for it in sorted(self.items, key=lambda x: -float(x.get("popularity") or 0)):
+            for f in fields:
+                for v in it.get(f) or [] if isinstance(it.get(f), list) else []:
+                    ids = out.setdefault(str(v).lower(), [])
+                    if not ids or ids[-1] != it["id"]:
+                        ids.append(it["id"])
+        return out
+
+    @cached_property
+    def _people_by_first_word(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for low in self.people:
+            words = low.split()
+            if len(words) >= 2:  # one-word names ("Madonna") collide with ordinary words
+                out.setdefault(words[0], []).append(low)
+        for v in out.values():
+            v.sort(key=len, reverse=True)  # the longest name wins ("Robert Downey Jr." over "Robert Downey")
+        return out
+
+    def people_in(self, text: str) -> list[str]:
+        """People of the catalog named (full name, two or more words) in `text`, in order of appearance."""
+        low = text.lower()
+        found: list[str] = []
+        for m in re.finditer(r"[\w'-]+", low):
+            for name in self._people_by_first_word.get(m.group(0), []):
+                if re.match(rf"{re.escape(name)}(?![\w])", low[m.start():]):
+                    if self.people[name] not in found:
+                        found.append(self.people[name])
+                    break
+        return found
+
+    @cached_property
     def _titles(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for it in self.items:

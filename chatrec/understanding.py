@@ -278,6 +278,23 @@ def _vocab_words(value: str, text: str, low: str) -> list[tuple[str, str]]:
     return [(rf"\b{re.escape(w)}\b", low) for w in [value.lower(), *[w for w, v in SYNONYMS.items() if v == value]]]
 
 
+ABOUT = re.compile(r"\b(?:about|involving|set in|featuring)\s+(?:an?\s+|the\s+)?([a-z][\w' -]{2,40}?)"
+                   r"(?=\s*(?:[.,;!?]|$|\band\b|\bor\b|\bbut\b|\bplease\b))", re.I)
+
+
+def about_themes(text: str, catalog: Catalog) -> list[str]:
+    """Themes asked for in words ("something about new york", "set in space"), kept only when they are a keyword
+    or tag of some catalog item (so "about it" or "about time" for a film title does not become a theme)."""
+    out: list[str] = []
+    for m in ABOUT.finditer(text):
+        phrase = m.group(1).lower().strip()
+        for cand in (phrase, phrase[:-1] if phrase.endswith("s") else ""):
+            if cand and cand not in catalog.people and cand in catalog.attribute_index and cand not in out:
+                out.append(cand)
+                break
+    return out
+
+
 def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel | None) -> Understanding:
     """Read one message into a checked Understanding (the state itself is changed by `apply`)."""
     u = Understanding()
@@ -382,13 +399,14 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
                         and g not in u.liked_attributes and g in spec.vocabulary:
                     u.liked_attributes.append(g)
     u.constraint_changes = rules
-    for p in proposal.get("people", []):
-        p = catalog.people.get(str(p).lower().strip(), "")  # a person the catalog knows, named in the message
-        if p and re.search(rf"\b{re.escape(p.lower())}\b", low):
+    people = [catalog.people.get(str(p).lower().strip(), "") for p in proposal.get("people", [])]
+    for p in dict.fromkeys([*catalog.people_in(text), *people]):  # read by code, or proposed and checked
+        if p and re.search(rf"\b{re.escape(p.lower())}(?!\w)", low):
             (u.disliked_attributes if re.search(rf"{NEG}[^.]*{re.escape(p.lower())}", low) else u.liked_attributes).append(p)
-    for k in proposal.get("themes_and_moods", []):
-        if k and any(w in low for w in k.lower().split() if len(w) > 3):
-            u.liked_attributes.append(k.lower())
+    for k in [*about_themes(text, catalog), *proposal.get("themes_and_moods", [])]:
+        if k and k.lower() not in u.liked_attributes and any(w in low for w in k.lower().split() if len(w) > 3):
+            neg = re.search(rf"\b{NEG}\b[^.]*\babout\s+(?:\w+\s+)?{re.escape(k.lower())}", low)
+            (u.disliked_attributes if neg else u.liked_attributes).append(k.lower())
     if not (u.liked_items or u.disliked_items or u.rejected_items or rules or u.liked_attributes or removed
             or u.owned_items) and not RECOMMEND_CUE.search(text) and proposal.get("intent") == "other":
         u.intent = "other"

@@ -139,3 +139,35 @@ def test_grounded_model_proposals_are_kept(cat: Catalog) -> None:
     assert st.constraints["runtime_minutes"].min == 120
     assert st.constraints["age_rating"].exclude == ["G"]
     assert person in st.liked_attributes.people
+
+
+def test_people_the_catalog_knows_are_read_without_the_model(cat: Catalog) -> None:
+    u, st = read("Maybe something with Tom Hanks in it, but not Robert De Niro.", cat)
+    assert st.liked_attributes.people == ["Tom Hanks"] and st.disliked_attributes.people == ["Robert De Niro"]
+    u, _ = read("I'd like something with Tom in it, or a hanks-style drama", cat)  # no full name: nobody
+    assert not any(" " in a and a[:1].isupper() for a in u.liked_attributes)
+    assert cat.people_in("ROBERT DE NIRO and tom hanks") == ["Robert De Niro", "Tom Hanks"]
+
+
+def test_themes_asked_for_in_words_must_be_catalog_keywords(cat: Catalog) -> None:
+    _, st = read("Something about new york, please.", cat)
+    assert st.liked_attributes.keywords == ["new york"]
+    _, st = read("A movie about revenge and nothing about grief.", cat)
+    assert "revenge" in st.liked_attributes.keywords and st.disliked_attributes.keywords == ["grief"]
+    u, _ = read("Tell me what it is about, and something about xyzzy plumbing.", cat)  # not keywords of any film
+    assert u.liked_attributes == []
+
+
+def test_named_people_and_themes_bring_their_items_into_the_candidates(rec, movies) -> None:
+    """'with Tom Hanks' must reach his films even when the words' embedding would not find them."""
+    from chatrec.candidates import hard_filter, retrieve
+
+    st = DialogueState(catalog="movies")
+    apply(understand("Something from the 1990s with Tom Hanks in it.", st, movies, None), st)
+    filt = hard_filter(movies, st)
+    qvec = rec.embedder.embed(["an unrelated query about cooking pasta"])[0]
+    got, sources = retrieve(rec.index, movies, st, qvec, filt.allowed, 5)
+    hanks_90s = {it["id"] for it in movies.items if "Tom Hanks" in (it.get("cast") or [])
+                 and 1990 <= it.get("year", 0) <= 1999}
+    assert len(hanks_90s) >= 4 and hanks_90s <= set(got) and sources.get("attribute", 0) >= 1
+    assert all(1990 <= movies.by_id[i]["year"] <= 1999 for i in got)  # the constraint still holds
