@@ -2,6 +2,7 @@
 applied to a short head of the list where it can change close calls."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from pathlib import Path
@@ -18,6 +19,30 @@ from .state import DialogueState
 WEIGHTS_FILE = Path(__file__).with_name("ranking_weights.json")
 COLD_NEIGHBOURS = 20  # warm items a new item borrows its collaborative standing from
 JUDGE_HEAD = 6  # head the eval judge re-scores when CHATREC_N_LLM_SCORED is 0 (the product default is 6)
+ERA_BANDWIDTH_YEARS = 5.0  # how far apart in release year two items still count as the same era
+ERA_FLOOR = 0.05  # density floor: an item far from every liked year scores 0, one at their centre about 1
+ERA_LIKES = 50  # most recent liked items whose years define the user's era
+RECENT_RELEASE_YEARS = 4.0  # decay of the new-release bonus: 1 in the request's year, 1/e this many years before
+
+
+def _year(item: dict[str, Any]) -> int | None:
+    y = item.get("year")
+    return int(y) if isinstance(y, (int, float)) or (isinstance(y, str) and y.isdigit()) else None
+
+
+def era_scores(liked_years: list[int], years: list[int | None]) -> np.ndarray:
+    """How typical each item's release year is of the user's liked items: a Gaussian density of liked years
+    (bandwidth ERA_BANDWIDTH_YEARS) on a log scale mapped to [0, 1]; 0 for items without a year or users without
+    dated likes. Measured on ml-latest-small validation: people keep watching films of the eras they like."""
+    out = np.zeros(len(years))
+    if not liked_years:
+        return out
+    hy = np.asarray(liked_years[-ERA_LIKES:], dtype=float)
+    for n, y in enumerate(years):
+        if y is not None:
+            k = float(np.exp(-((y - hy) ** 2) / (2 * ERA_BANDWIDTH_YEARS ** 2)).mean())
+            out[n] = math.log((k + ERA_FLOOR) / ERA_FLOOR) / math.log((1 + ERA_FLOOR) / ERA_FLOOR)
+    return out
 
 
 class Weights(BaseModel):
@@ -161,6 +186,10 @@ class Ranker:
             p = cat.sequence.pos.get(i) if seq_z is not None else None
             return float(seq_z[p]) if p is not None and not math.isnan(seq_z[p]) else 0.0
         parts = {"co_occurrence": co, "popularity": pop, **({"sequence": seq} if seq_z is not None else {})}
+        years = [_year(cat.by_id[i]) for i in ids]
+        liked_years = [y for y in (_year(cat.by_id[i]) for i in state.liked_items if i in cat.by_id) if y is not None]
+        era = era_scores(liked_years, years) if w.get("era", 0.0) else np.zeros(len(ids))
+        as_of = state.as_of_year or dt.date.today().year
         complements = {c for o in state.owned_items for c in cat.by_id.get(o, {}).get("complements", [])}
         liked_attrs = state.liked_attributes.all() + state.soft_preferences
         disliked_attrs = state.disliked_attributes.all()
@@ -178,6 +207,11 @@ class Ranker:
                 **({"sequence": seq(i)} if seq_z is not None else {}),
                 "complement": 1.0 if i in complements else 0.0,
                 "already_shown": 1.0 if i in shown else 0.0,
+                "era": float(era[n]),
+                "not_yet_released": 1.0 if years[n] is not None and years[n] > as_of else 0.0,
+                # people watch what has just come out (measured on ml-latest-small validation, as of each request)
+                "recent_release": math.exp(-(as_of - years[n]) / RECENT_RELEASE_YEARS)
+                if years[n] is not None and years[n] <= as_of else 0.0,
             }
             if has_interactions and rows[n] >= 0 and not self._is_warm(i):
                 comp.update(self._impute_cold(vecs[n], pos, mat, parts))

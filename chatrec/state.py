@@ -78,6 +78,8 @@ class DialogueState(BaseModel):
     last_recommended: list[str] = Field(default_factory=list)
     focus_item: str | None = Field(None, description="The item the conversation is currently about.")
     turns: list[Turn] = Field(default_factory=list)
+    as_of_year: int | None = Field(None, description="Calendar year the recommendation is for (None: this year); "
+                                   "items released after it are not out yet. Evaluations replaying history set it.")
 
     def excluded_ids(self) -> set[str]:
         return set(self.disliked_items) | set(self.rejected_items)

@@ -52,6 +52,30 @@ def test_rank_movielens_tiny(eval_settings, tmp_path) -> None:
     res = run("ml-latest-small", seed=0, json_path=tmp_path / "ml.json", out_dir=tmp_path, settings=eval_settings,
               tiny=4, methods=["popularity", "cooc", "chatrec"], quiet=True, progress=False)
     assert res["chatrec"]["users"] == 4 and res["popularity"]["dataset"] == "ml-latest-small"
+    for comp in ("not_yet_released", "recent_release", "era"):  # dated requests: each such component ablated
+        assert res[f"chatrec_without_{comp}"]["users"] == 4
+        assert f"vs_chatrec_without_{comp}_ndcg@10_diff" in res["chatrec"]
+
+
+def test_movielens_requests_are_dated_by_the_last_history_rating() -> None:
+    """The request's year (for 'not out yet' and new releases) comes from the history, never from the target."""
+    need_shared("ml-latest-small", "ratings.csv")
+    import datetime as dt
+
+    from chatrec.evaluation.data import cold_items, load_rank, movielens_ratings, shrink
+
+    ratings = movielens_ratings()
+    for split, cut in (("test", 1), ("valid", 2)):
+        ev = load_rank("ml-latest-small", split)
+        assert ev.as_of_year is not None and len(ev.as_of_year) == len(ev.users)
+        for u in (0, len(ev.users) // 2, len(ev.users) - 1):
+            rows = ratings[int(ev.users[u])]
+            assert f"ml-{rows[-cut - 1][1]}" == ev.item_ids[ev.histories[u][-1]]
+            assert ev.as_of_year[u] == dt.datetime.fromtimestamp(rows[-cut - 1][0], dt.timezone.utc).year
+    tiny = shrink(ev, 8, 0)
+    assert tiny.as_of_year == [ev.as_of_year[ev.users.index(x)] for x in tiny.users]
+    cold = cold_items(tiny, 0.5, seed=0)
+    assert cold.as_of_year == [ev.as_of_year[ev.users.index(x)] for x in cold.users]
 
 
 def test_rank_cold_items_tiny(eval_settings, tmp_path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 
 def test_new_item_borrows_the_standing_of_its_content_neighbours(rec, movies) -> None:
@@ -36,3 +37,44 @@ def test_new_item_borrows_the_standing_of_its_content_neighbours(rec, movies) ->
     rank = {name: sorted(d, key=lambda i: -d[i].score).index(new) for name, d in (("with", with_),
                                                                                    ("without", without))}
     assert rank["with"] <= rank["without"]
+
+
+def test_era_scores_by_hand() -> None:
+    from chatrec.ranking import era_scores
+
+    s = era_scores([1990, 1990], [1990, 2020, None, 1995])
+    assert s[0] == 1.0  # at the centre of the liked years (density 1)
+    assert s[1] < 0.01 and s[2] == 0.0  # 30 years away; no year at all
+    k = np.exp(-0.5)  # 5 years = one bandwidth
+    assert abs(s[3] - np.log((k + 0.05) / 0.05) / np.log(1.05 / 0.05)) < 1e-12
+    assert not era_scores([], [1990]).any()
+
+
+def test_release_year_and_era_in_the_ranker(rec, movies) -> None:
+    """Items from after the request's year are pushed down (not out yet); the liked items' era lifts its films."""
+    from chatrec.ranking import Ranker
+    from chatrec.state import DialogueState
+
+    dated = [it for it in movies.items if it.get("year")]
+    y0 = next(int(it["year"]) for it in dated if 1970 <= int(it["year"]) < 1990)
+    old = [it["id"] for it in dated if abs(int(it["year"]) - y0) <= 3][:3]
+    late = [it["id"] for it in dated if int(it["year"]) >= 2010][:5]
+    assert len(old) == 3 and len(late) == 5
+    ranker = Ranker(movies, rec.index, rec.embedder, None)
+    w = ranker.weights.weights
+    assert w["not_yet_released"] < 0 and w["era"] > 0
+    st = DialogueState(catalog="movies", liked_items=old[:1], as_of_year=2000)
+    got = {s.item_id: s for s in ranker.rank(st, [*old[1:], *late], use_llm=False)}
+    assert all(got[i].components["not_yet_released"] == 1.0 for i in late)
+    assert all(got[i].components["not_yet_released"] == 0.0 for i in old[1:])
+    now = {s.item_id: s for s in ranker.rank(st.model_copy(update={"as_of_year": None}), [*old[1:], *late],
+                                             use_llm=False)}
+    assert all(now[i].components["not_yet_released"] == 0.0 for i in late)  # default: this year
+    this_year = __import__("datetime").date.today().year
+    for i in late:  # not out in 2000; in this year a recent release
+        y = int(movies.by_id[i]["year"])
+        assert got[i].components["recent_release"] == 0.0
+        assert now[i].components["recent_release"] == pytest.approx(np.exp(-(this_year - y) / 4.0))
+        assert now[i].score - got[i].score == pytest.approx(-w["not_yet_released"] + w["recent_release"]
+                                                            * now[i].components["recent_release"])
+    assert max(got[i].components["era"] for i in late) < min(got[i].components["era"] for i in old[1:])

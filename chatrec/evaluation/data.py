@@ -18,6 +18,7 @@ the last item is the test target, the second-to-last the validation target; user
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,10 @@ class RankSplit:
     target_pos: np.ndarray  # (U,) column of the target in `candidates`
     train_sequences: list[list[int]]  # every user's interactions before the held-out item(s), in time order
     info: dict[str, Any] = field(default_factory=dict)
+    as_of_year: list[int] | None = None  # per user: calendar year of the last history event (when known)
+
+    def _years(self, rows: Any) -> list[int] | None:
+        return None if self.as_of_year is None else [self.as_of_year[int(r)] for r in rows]
 
     @property
     def n_items(self) -> int:
@@ -75,7 +80,7 @@ class RankSplit:
         rows = np.asarray(rows, dtype=np.int64)
         return RankSplit(self.dataset, self.split, self.item_ids, self.item_text, [self.users[r] for r in rows],
                          [self.histories[r] for r in rows], self.candidates[rows], self.target_pos[rows],
-                         self.train_sequences, {**self.info, "subset": len(rows)})
+                         self.train_sequences, {**self.info, "subset": len(rows)}, self._years(rows))
 
     def popularity(self) -> np.ndarray:
         seqs = [np.asarray(s, dtype=np.int64) for s in self.train_sequences if len(s)]
@@ -192,9 +197,10 @@ def load_movielens(split: str = "test") -> RankSplit:
     ratings = movielens_ratings()
     rng = np.random.default_rng(NEG_SEED + (0 if split == "test" else 1))
     cut = 1 if split == "test" else 2
-    users, hists, cands, tpos, train = [], [], [], [], []
+    users, hists, cands, tpos, train, years = [], [], [], [], [], []
     for u in sorted(ratings):
         seq = [pos[m] for _, m, _ in ratings[u] if m in pos]
+        stamps = [t for t, m, _ in ratings[u] if m in pos]
         if len(seq) < 5:
             continue
         train.append(seq[:-cut])
@@ -208,11 +214,13 @@ def load_movielens(split: str = "test") -> RankSplit:
         c, p = _shuffle(t, neg, rng)
         users.append(str(u))
         hists.append(seq[:-cut][-HISTORY:])
+        years.append(dt.datetime.fromtimestamp(stamps[-cut - 1], dt.timezone.utc).year)
         cands.append(c)
         tpos.append(p)
     return RankSplit("ml-latest-small", split, ids, text, users, hists, np.array(cands), np.array(tpos), train,
                      {"source": "ml-latest-small", "train_users": len(train),
-                      "negatives": f"19 unrated movies per user, uniform (seed {NEG_SEED + (0 if split == 'test' else 1)})"})
+                      "negatives": f"19 unrated movies per user, uniform (seed {NEG_SEED + (0 if split == 'test' else 1)})",
+                      "as_of_year": "UTC year of each user's last history rating (the request's date)"}, years)
 
 
 def load_rank(dataset: str, split: str = "test") -> RankSplit:
@@ -239,7 +247,7 @@ def shrink(split: RankSplit, users: int, seed: int = 0, max_train: int = 2000) -
     return RankSplit(split.dataset, split.split, [split.item_ids[i] for i in keep], [split.item_text[i] for i in keep],
                      [split.users[r] for r in rows], [[new[i] for i in split.histories[r]] for r in rows],
                      np.vectorize(new.get)(split.candidates[rows]), split.target_pos[rows], train,
-                     {**split.info, "tiny": True, "train_users": len(train)})
+                     {**split.info, "tiny": True, "train_users": len(train)}, split._years(rows))
 
 
 def cold_items(split: RankSplit, fraction: float, seed: int = 0) -> RankSplit:
@@ -254,4 +262,5 @@ def cold_items(split: RankSplit, fraction: float, seed: int = 0) -> RankSplit:
     return RankSplit(split.dataset, split.split, split.item_ids, split.item_text, [split.users[r] for r in rows],
                      [[i for i in split.histories[r] if i not in cold] for r in rows], split.candidates[rows],
                      split.target_pos[rows], [s for s in train if s],
-                     {**split.info, "cold_items": n_cold, "cold_fraction": fraction, "cold_seed": seed})
+                     {**split.info, "cold_items": n_cold, "cold_fraction": fraction, "cold_seed": seed},
+                     split._years(rows))

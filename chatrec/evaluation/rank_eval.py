@@ -37,6 +37,7 @@ REFERENCE = {  # the issue's figures from a correct harness on these exact files
     "ml-latest-small": {"popularity": 0.630, "cooc": 0.725, "blend": 0.754},
 }
 GOAL = {"games": 0.78, "ml-latest-small": 0.80}
+DATED_COMPONENTS = ("not_yet_released", "recent_release", "era")  # ablated where requests carry a date
 
 
 def core_scores(ranker: Any, catalog: Any, ev: RankSplit, use_llm: bool = False, progress: bool = True,
@@ -51,7 +52,8 @@ def core_scores(ranker: Any, catalog: Any, ev: RankSplit, use_llm: bool = False,
     comps: dict[str, np.ndarray] = {}
     for u in tqdm(range(len(ev.users)), desc=desc, unit="user", disable=not progress, mininterval=2):
         h, cands = ev.histories[u], ev.candidates[u]
-        st = DialogueState(catalog=catalog.name, liked_items=[ids[i] for i in h])
+        st = DialogueState(catalog=catalog.name, liked_items=[ids[i] for i in h],
+                           as_of_year=ev.as_of_year[u] if ev.as_of_year is not None else None)
         got = {s.item_id: s for s in ranker.rank(st, [ids[int(c)] for c in cands], use_llm=use_llm)}
         for j, c in enumerate(cands):
             s = got[ids[int(c)]]
@@ -164,6 +166,13 @@ def run(dataset: str, users: int | None = None, seed: int = 0, json_path: Path |
         t = time.time()
         s, comps = core_scores(ranker, cat, ev, use_llm=False, progress=progress)
         add("chatrec", s, t)
+        if ev.as_of_year is not None:  # what each date-aware component adds (they do nothing without dates)
+            for comp in DATED_COMPONENTS:
+                t = time.time()
+                off = ranker.weights.model_copy(update={"weights": {**ranker.weights.weights, comp: 0.0}})
+                s, _ = core_scores(core.ranker(cat, weights=off), cat, ev, use_llm=False, progress=progress,
+                                   desc=f"without {comp}")
+                add(f"chatrec_without_{comp}", s, t)
     if llm:
         _llm_methods(llm, llm_users, seed, ev, split, core, cat, results, per, extra, say, progress,
                      alone=llm_alone)

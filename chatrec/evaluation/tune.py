@@ -23,10 +23,11 @@ import numpy as np
 from ..ranking import WEIGHTS_FILE, Weights
 from .metrics import per_user
 
-FIXED = {"semantic": 1.0, "liked_similarity": 0.8}
+FIXED = {"semantic": 1.0, "liked_similarity": 0.8, "not_yet_released": -2.0}
 RECENCY = (1.0, 0.9, 0.8, 0.7, 0.6)
 POWER = (1.0, 0.7, 0.5, 0.35, 0.25)
-SHOWN = ("co_occurrence", "popularity", "sequence", "co_occurrence_recency", "co_occurrence_power")
+SHOWN = ("co_occurrence", "popularity", "sequence", "era", "recent_release", "co_occurrence_recency",
+         "co_occurrence_power")
 GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)
 
 
@@ -52,7 +53,7 @@ def collect(dataset: str, core: Any, progress: bool = True, seed: int = 0) -> di
     w = Weights.load()
     probe = w.model_copy(update={"weights": {**w.weights, "co_occurrence_recency": 1.0, "co_occurrence_power": 1.0,
                                              "cold_start_imputation": 0.0,  # the simulation has no imputation
-                                             "sequence": 1.0}})
+                                             "sequence": 1.0, "era": 1.0}})
     _, comps = core_scores(core.ranker(cat, weights=probe), cat, val, progress=progress, desc=f"{dataset} valid")
     co = {r: core_collab(m, val.histories, val.candidates, decay=r) for r in RECENCY}
     gap = float(np.nanmax(np.abs(co[1.0] - comps["co_occurrence"])))
@@ -73,7 +74,7 @@ def score(d: dict[str, Any], w: dict[str, float]) -> np.ndarray:
 
 
 def fit(data: dict[str, dict[str, Any]], start: dict[str, float],
-        free: tuple[str, ...] = ("co_occurrence", "popularity", "sequence"),
+        free: tuple[str, ...] = ("co_occurrence", "popularity", "sequence", "era", "recent_release"),
         log: Any = print) -> tuple[dict[str, float], dict[str, float]]:
     w = dict(start)
 
@@ -111,15 +112,18 @@ def run(datasets: list[str], seed: int = 0, write: bool = True, progress: bool =
     cur = Weights.load()
     start = {**cur.weights, **FIXED, "co_occurrence_recency": cur.weights.get("co_occurrence_recency", 1.0),
              "co_occurrence_power": cur.weights.get("co_occurrence_power", 1.0),
-             "sequence": cur.weights.get("sequence", 0.0)}
+             "sequence": cur.weights.get("sequence", 0.0), "era": cur.weights.get("era", 0.0),
+             "recent_release": cur.weights.get("recent_release", 0.0)}
     if len(data) > 1:
         for ds in data:  # each data set alone, for the record (not written)
             fit({ds: data[ds]}, start, log=lambda m, ds=ds: print(f"[tune] alone {ds}: {m}"))
     w, per_sim = fit(data, start)
     new = Weights(weights={k: float(v) for k, v in w.items()}, provisional=False,
-                  how=("co_occurrence, popularity and sequence weights and the co-occurrence shape (recency, power) "
+                  how=("co_occurrence, popularity, sequence, era and recent_release weights and the co-occurrence "
+                       "shape (recency, power) "
                        "tuned by coordinate ascent on mean validation NDCG@10 of the LLMRank protocol over "
                        f"{', '.join(datasets)}; semantic 1.0 and liked_similarity 0.8 kept for conversation; "
+                       "not_yet_released fixed at -2.0 (an item released after the request's year is not out yet); "
                        "catalog neighbours, popularity and sequence model learned from training sequences only "
                        "(chatrec.evaluation.neighbors.RECIPES, catalogs.sequence_for); cold_start_imputation kept at "
                        f"{w.get('cold_start_imputation', 0.0)} (not tuned: on these protocols larger values score "
