@@ -7,6 +7,7 @@ the LLM proposed is kept only if it is grounded in the user's text and valid for
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -196,6 +197,14 @@ def mentioned_positions(text: str, state: DialogueState) -> list[str]:
     return out
 
 
+def _followed_by_subtitle(key: str, text: str) -> bool:
+    """Every place the title's words occur is followed by ': Subtitle': the user named another work of the series."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = r"[^A-Za-z0-9]+".join(re.escape(w) for w in key.split())
+    spans = list(re.finditer(rf"(?<![A-Za-z0-9]){words}(?![A-Za-z0-9])", folded, re.I))
+    return bool(spans) and all(re.match(r"\s*:\s*[A-Za-z0-9]", folded[m.end():]) for m in spans)
+
+
 def mentioned_titles(text: str, catalog: Catalog) -> list[str]:
     """Catalog titles written in the message (short one-word titles only when capitalised as a title)."""
     found: list[tuple[int, str]] = []
@@ -206,11 +215,20 @@ def mentioned_titles(text: str, catalog: Catalog) -> list[str]:
         title = catalog.title(catalog.by_id[ids[0]])
         if len(key.split()) == 1 and len(key) <= 6 and not re.search(rf"\b{re.escape(title)}\b", text):
             continue
+        if _followed_by_subtitle(key, text):  # "Avengers: Infinity War" is not The Avengers
+            continue
         found.append((low.index(f" {key} "), catalog.find_title(key) or ids[0]))
     found.sort()
-    # drop titles contained in a longer found title ("Alien" inside "Aliens" is not, "Up" inside "Up in the Air" is)
+    # drop a title whose every occurrence lies inside a longer found title ("Up" inside "Up in the Air"; "Alien" is
+    # not inside "Aliens"), but keep "The Avengers" in "The Avengers and Avengers: Endgame"
     keys = [norm_title(catalog.title(catalog.by_id[i])) for _, i in found]
-    return [i for (_, i), k in zip(found, keys) if not any(k != o and f" {k} " in f" {o} " for o in keys)]
+
+    def spans(k: str) -> list[tuple[int, int]]:
+        return [(m.start(), m.start() + len(k) + 2) for m in re.finditer(rf"(?= {re.escape(k)} )", low)]
+
+    covers = [s for k in keys for s in spans(k)]
+    return [i for (_, i), k in zip(found, keys)
+            if not all(any(a <= x and y <= b and (b - a) > (y - x) for a, b in covers) for x, y in spans(k))]
 
 
 OWNED_CUE = re.compile(r"\b(?:i\s+(?:just\s+|already\s+)?(?:bought|own|have|got|purchased|ordered)|already\s+have)\s+"

@@ -60,6 +60,15 @@ def test_titles_resolve_to_catalog_ids(cat: Catalog) -> None:
     assert cat.find_title("A Film That Does Not Exist") is None
 
 
+def test_a_title_with_a_subtitle_is_not_the_shorter_title(cat: Catalog) -> None:
+    """'Avengers: Infinity War' (not in the catalog) must not mark The Avengers as liked, so it stays recommendable."""
+    assert "the-avengers-2012" in cat.by_id
+    u, st = read("I loved Avengers: Infinity War", cat)
+    assert "the-avengers-2012" not in st.liked_items
+    u, st = read("I loved The Avengers and Avengers: Endgame", cat)  # each title named as written
+    assert "the-avengers-2012" in st.liked_items and any(i.startswith("avengers-endgame") for i in st.liked_items)
+
+
 def test_positions_and_relative_wishes(cat: Catalog) -> None:
     st = DialogueState(catalog="movies", last_recommended=["heat-1995", "collateral-2004", "inception-2010"])
     u, st = read("more like the second one", cat, st)
