@@ -192,6 +192,16 @@ class Catalog:
         return out
 
     @cached_property
+    def description_df(self) -> dict[str, int]:
+        """Word -> number of items whose description uses it: tells a one-word title that is also an ordinary word
+        ("Chicago", "Halloween", "Manhattan" appear in other plots) from a coined one ("Casablanca")."""
+        df: dict[str, int] = {}
+        for it in self.items:
+            for w in set(re.findall(r"[a-z0-9]+", str(it.get("description") or "").lower())):
+                df[w] = df.get(w, 0) + 1
+        return df
+
+    @cached_property
     def _people_by_first_word(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for low in self.people:

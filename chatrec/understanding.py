@@ -197,6 +197,21 @@ def mentioned_positions(text: str, state: DialogueState) -> list[str]:
     return out
 
 
+_PLACE_WORDS = r"in|at|on|for|about|during|from|to|around|near|of|this|next|over|through|across|like a"
+
+
+def _one_word_title_meant(key: str, title: str, text: str, catalog: Catalog) -> bool:
+    """A one-word title counts when written as a title; when it is also an ordinary word (short, or used in at least
+    two other items' descriptions: "Chicago", "Halloween") it must also not follow a preposition ("set in Chicago",
+    "for Halloween"), else a place or a date would be marked as a film the user liked."""
+    capital = re.search(rf"\b{re.escape(title)}\b", text)
+    common = len(key) <= 6 or catalog.description_df.get(key, 0) >= 3
+    if not common:
+        return True
+    listed = r"(?:[A-Z][\w'-]*(?:\s*,\s*|\s+(?:or|and)\s+))*"  # "in Manhattan or Chicago"
+    return bool(capital) and not re.search(rf"\b(?i:{_PLACE_WORDS})\s+{listed}{re.escape(title)}\b", text)
+
+
 def _followed_by_subtitle(key: str, text: str) -> bool:
     """Every place the title's words occur is followed by ': Subtitle': the user named another work of the series."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -213,7 +228,7 @@ def mentioned_titles(text: str, catalog: Catalog) -> list[str]:
         if len(key) < 3 or f" {key} " not in low:
             continue
         title = catalog.title(catalog.by_id[ids[0]])
-        if len(key.split()) == 1 and len(key) <= 6 and not re.search(rf"\b{re.escape(title)}\b", text):
+        if len(key.split()) == 1 and not _one_word_title_meant(key, title, text, catalog):
             continue
         if _followed_by_subtitle(key, text):  # "Avengers: Infinity War" is not The Avengers
             continue

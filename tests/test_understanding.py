@@ -60,6 +60,19 @@ def test_titles_resolve_to_catalog_ids(cat: Catalog) -> None:
     assert cat.find_title("A Film That Does Not Exist") is None
 
 
+def test_one_word_titles_that_are_places_or_dates(cat: Catalog) -> None:
+    """'Chicago', 'Manhattan' and 'Halloween' are films here and also words other plots use: as a place or a date
+    they must not be marked liked (a liked film is never recommended); named as films they are."""
+    ids = {t: cat.find_title(t) for t in ("Chicago", "Manhattan", "Halloween", "Casablanca")}
+    assert all(ids.values()) and cat.description_df["chicago"] >= 3
+    u, st = read("Something set in Manhattan or Chicago, for Halloween", cat)
+    assert not set(ids.values()) & set(st.liked_items)
+    u, st = read("I loved Manhattan and Halloween", cat)
+    assert ids["Manhattan"] in st.liked_items and ids["Halloween"] in st.liked_items
+    u, st = read("i loved casablanca", cat)  # a coined title still matches in lower case
+    assert st.liked_items == [ids["Casablanca"]]
+
+
 def test_a_title_with_a_subtitle_is_not_the_shorter_title(cat: Catalog) -> None:
     """'Avengers: Infinity War' (not in the catalog) must not mark The Avengers as liked, so it stays recommendable."""
     assert "the-avengers-2012" in cat.by_id
