@@ -303,6 +303,20 @@ def _grounded(value: int | float, text: str, unit: str | None) -> bool:
     return any(abs(value - n) < 0.01 for n in nums)
 
 
+SUBTITLED = re.compile(r"\b(?!(?:Genres?|Mood|Type|Category|Style|Tags?|Note|Ps)\s*:)"
+                       r"[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*\s*:\s*[A-Z][\w'-]*"
+                       r"(?:\s+(?:[A-Z][\w'-]*|of|the|and|a|an|in|on|to|for))*")
+
+
+def _mask_titles(text: str, titles: list[str], catalog: Catalog) -> str:
+    """The message with the catalog titles it names and any 'Title: Subtitle' blanked out, so that "War" in
+    "Avengers: Infinity War" is not read as a wish for war films."""
+    for iid in titles:
+        t = catalog.title(catalog.by_id[iid])
+        text = re.sub(re.escape(t), lambda m: " " * len(m.group(0)), text, flags=re.I)
+    return SUBTITLED.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def _vocab_words(value: str, text: str, low: str) -> list[tuple[str, str]]:
     """(regex, haystack) pairs that find a vocabulary value (or a synonym) as a whole word in the message. Short
     codes ("R", "G", "PG") must appear in capitals, not as the start of "Really" or "Game", nor open a sentence."""
@@ -424,11 +438,12 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
                 if g in spec.vocabulary and g not in rules.get(name, Constraint()).exclude and \
                         any(re.search(w, hay) for w, hay in _vocab_words(g, text, low)):
                     u.liked_attributes.append(g)
-    # soft genre wishes that the rules see without the LLM ("something funny")
+    # soft genre wishes that the rules see without the LLM ("something funny"), not words of a title
+    untitled = _mask_titles(text, titles, catalog).lower()
     for name, spec in fields.items():
         if spec.filter == "include_exclude" and spec.vocabulary and name == "genres":
             for w, g in SYNONYMS.items():
-                if re.search(rf"\b{re.escape(w)}\b", low) and g not in rules.get(name, Constraint()).exclude \
+                if re.search(rf"\b{re.escape(w)}\b", untitled) and g not in rules.get(name, Constraint()).exclude \
                         and g not in u.liked_attributes and g in spec.vocabulary:
                     u.liked_attributes.append(g)
     u.constraint_changes = rules

@@ -78,6 +78,9 @@ def test_a_title_with_a_subtitle_is_not_the_shorter_title(cat: Catalog) -> None:
     assert "the-avengers-2012" in cat.by_id
     u, st = read("I loved Avengers: Infinity War", cat)
     assert "the-avengers-2012" not in st.liked_items
+    assert "War" not in st.liked_attributes.genres  # a word of the title is not a genre wish
+    u, st = read("A war film, as good as Avengers: Infinity War", cat)
+    assert st.liked_attributes.genres == ["War"]
     u, st = read("I loved The Avengers and Avengers: Endgame", cat)  # each title named as written
     assert "the-avengers-2012" in st.liked_items and any(i.startswith("avengers-endgame") for i in st.liked_items)
 
