@@ -119,7 +119,7 @@ def _llm(llm: str, n: int, seed: int, test: list, hist: dict, preds: dict, truth
     for n_, row in enumerate(tqdm(rows, desc="llm ratings", unit="rating", disable=not progress)):
         u, i, _ = test[row]
         out[n_] = float(model.json_cached(llm_rating_messages(titles, hist[u], i), RATING_SCHEMA)["stars"])
-    ex = {**extra, "ratings": len(rows), "model": Path(model.name).name}
+    ex = {**extra, "ratings": len(rows), "users": len(set(groups[rows].tolist())), "model": Path(model.name).name}
     results["llm"] = {**rating_summary(out, truth[rows], groups[rows], seed=seed), **ex}
     c = preds["chatrec"][rows]
     results["chatrec_same_ratings"] = {**rating_summary(c, truth[rows], groups[rows], seed=seed), **ex}
