@@ -113,6 +113,17 @@ def test_rating_tiny(tmp_path) -> None:
     _check(res, ["rmse", "mae"])
 
 
+def test_rating_llm_rows_tiny(eval_settings, tmp_path) -> None:
+    """The LLM rating path end to end (plumbing: the smoke model): its rows, the same-ratings row and the blend."""
+    need_shared("ml-latest-small", "ratings.csv")
+    from chatrec.evaluation.rating_eval import run
+
+    res = run(users=15, seed=0, json_path=tmp_path / "rating.json", out_dir=tmp_path, llm="smoke", llm_ratings=4,
+              settings=eval_settings, quiet=True, progress=False)
+    for k in ("llm", "chatrec_same_ratings", "blend"):
+        assert res[k]["ratings"] == 4 and 1 <= res[k]["users"] <= 4 and 0 < res[k]["rmse"] < 5
+
+
 def test_converse_tiny(eval_settings, tmp_path) -> None:
     need_shared("redial", "test_data.jsonl")
     need_shared("ml-latest-small", "movies.csv")
