@@ -151,6 +151,11 @@ def movie_manifest(name: str, description: str, required: Iterable[str] = ("id",
         f["required"] = k in req
     m["fields"]["popularity"] = {"type": "number", "required": False, "display": "hidden", "embed": False,
                                  "minimum": 0, "unit": "ratings"}
+    # a public audience score (TMDB's vote average, with its vote count): the rating predictor's item prior
+    m["fields"]["audience_score"] = {"type": "number", "required": False, "display": "hidden", "embed": False,
+                                     "minimum": 0, "maximum": 10, "unit": "points out of 10"}
+    m["fields"]["audience_votes"] = {"type": "integer", "required": False, "display": "hidden", "embed": False,
+                                     "minimum": 0, "unit": "votes"}
     return m
 
 
@@ -688,6 +693,9 @@ def import_movielens(folder: Path, name: str = "movielens", settings: Settings |
             it["genres"] = genres
         if tm and _is_num(tm.get("runtime")) and 1 <= float(tm["runtime"]) <= 600:
             it["runtime_minutes"] = int(round(float(tm["runtime"])))
+        if tm and _is_num(tm.get("vote_count")) and int(float(tm["vote_count"])) >= 5 and _is_num(tm.get("vote_average")):
+            it["audience_score"] = round(float(tm["vote_average"]), 1)
+            it["audience_votes"] = int(float(tm["vote_count"]))
         directors = _names(me.get("director", "")) if me else []
         if directors:
             it["directors"] = directors[:4]

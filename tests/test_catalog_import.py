@@ -71,6 +71,7 @@ def test_movielens_titles_genres_and_joins(ml) -> None:
     assert toy["title"] == "Toy Story" and toy["year"] == 1995
     assert set(toy["genres"]) >= {"Adventure", "Animation", "Family", "Comedy", "Fantasy"}  # Children -> Family
     assert toy["runtime_minutes"] == 81 and toy["language"] == "English"  # TMDB via links.csv tmdbId 862
+    assert toy["audience_score"] == 7.7 and toy["audience_votes"] == 5269  # TMDB's vote average and count
     assert toy["directors"] == ["John Lasseter"] and "Tom Hanks" in toy["cast"]  # MeLU by movieId
     assert toy["age_rating"] == "G"
     assert "Science Fiction" in cat.by_id["ml-2571"]["genres"]  # Sci-Fi, The Matrix
@@ -92,6 +93,7 @@ def test_movielens_titles_genres_and_joins(ml) -> None:
     with open(need_shared("ml-latest-small", "links.csv"), encoding="utf-8") as fh:
         no_tmdb = [f"ml-{r['movieId']}" for r in csv.DictReader(fh) if not r["tmdbId"]]
     assert len(no_tmdb) == 8 and all("runtime_minutes" not in cat.by_id[i] for i in no_tmdb)
+    assert all("audience_score" not in cat.by_id[i] for i in no_tmdb)
     assert violates(cat.by_id[no_tmdb[0]], "runtime_minutes", Constraint(max=120), cat) == "missing"
     assert 3000 <= sum(1 for it in cat.items if "runtime_minutes" in it) <= 3537
     # Wikipedia: a 2018 film that TMDB 5000 and MeLU do not have gets its extract

@@ -76,7 +76,8 @@ def _basic_movies(name: str) -> tuple[Manifest, list[dict[str, Any]]]:
 def movielens_catalog(settings: Settings, rebuild: bool = False) -> Catalog:
     """The ml-latest-small catalog as the product imports it (`<data_dir>/catalogs/eval-ml-latest-small`)."""
     path = Path(settings.data_dir) / "catalogs" / ML_NAME
-    if rebuild or not (path / "manifest.json").exists():
+    stale = not (path / "manifest.json").exists() or '"audience_score"' not in (path / "manifest.json").read_text()
+    if rebuild or stale:  # built before the importer wrote the audience score: import again
         from ..catalog_import import import_movielens
 
         import_movielens(need("ml-latest-small"), ML_NAME, settings)
