@@ -2,7 +2,6 @@
 message into a grounded, explained reply. Sessions are passed in; nothing per user is stored here."""
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -10,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .answers import answer_fit, answer_question
 from .candidates import hard_filter, query_text, retrieve
 from .catalog import Catalog
 from .explanation import explain
@@ -147,6 +147,9 @@ class Recommender:
             yield Event(type="reply", data=Reply(session=session.id, text=answer, intent="question", reasoning=steps,
                                                  state=session.snapshot()))
             return
+        if u.intent == "fit" and u.about_item:
+            yield self._fit_reply(session, u.about_item, steps)
+            return
         if u.intent == "other" and not st.last_recommended and not _has_wishes(st):
             msg = (f"Tell me what kind of {cat.manifest.item_noun} you are in the mood for: a genre, a mood, "
                    f"something you loved, or limits like length or year.")
@@ -201,6 +204,29 @@ class Recommender:
         yield Event(type="reply", data=Reply(session=session.id, text=body, intent="recommend", recommendations=recs,
                                              ranking=[s.item_id for s in ranked], reasoning=steps,
                                              state=session.snapshot(), notices=notices))
+
+    def _fit_reply(self, session: Session, item_id: str, steps: list[Step]) -> Event:
+        """"Would I like X?": where X would rank among this session's candidates, which limits it breaks, and the
+        catalog's rating model's estimate from the session's stars and likes (when the catalog has ratings)."""
+        cat, ranker = self._load(session.state.catalog)
+        st = session.state
+        t0 = time.perf_counter()
+        filt = hard_filter(cat, st)
+        asked = next((t.text for n, t in enumerate(st.turns[:-1]) if t.role == "user" and n + 1 < len(st.turns)
+                      and st.turns[n + 1].item_ids == st.last_recommended and st.last_recommended), "")
+        view = st.model_copy(update={"shown_items": []})  # having been shown must not count against it here
+        qvec = self.embedder.embed([query_text(view, asked, cat)])[0]  # the request behind the last suggestions
+        cands, _ = retrieve(self.index, cat, view, qvec, filt.allowed, self.settings.n_candidates)
+        ranked = [s.item_id for s in ranker.rank(view, [*cands, item_id], query_vec=qvec, use_llm=False)]
+        place = (ranked.index(item_id) + 1, len(ranked)) if item_id in ranked else None
+        answer = answer_fit(cat, st, cat.by_id[item_id], place)
+        steps.append(Step(name="fit", detail=f"ranked {cat.label(cat.by_id[item_id])} among {len(ranked)} candidates "
+                          f"(place {place[0] if place else '-'}); rating model: "
+                          f"{'yes' if cat.rating is not None else 'none in this catalog'}",
+                          counts={"ms": round((time.perf_counter() - t0) * 1000, 1)}))
+        st.turns.append(Turn(role="assistant", text=answer, item_ids=[item_id]))
+        return Event(type="reply", data=Reply(session=session.id, text=answer, intent="fit", reasoning=steps,
+                                              state=session.snapshot()))
 
     def _understood_step(self, u: Understanding, cat: Catalog, secs: float) -> Step:
         bits = []
@@ -258,24 +284,3 @@ def _reply_text(cat: Catalog, recs: list[Recommendation], notices: list[str]) ->
     lines += [f"{n}. {r.title} - {r.explanation}" for n, r in enumerate(recs, 1)]
     lines += notices
     return "\n".join(lines)
-
-
-def answer_question(text: str, cat: Catalog, item: dict[str, Any]) -> str:
-    """Answer a factual question about one item from its record only."""
-    t, label = text.lower(), cat.label(item)
-    if re.search(r"\b(who'?s in|who is in|cast|star|stars|starring|actors?|who plays)\b", t) and item.get("cast"):
-        return f"{label} stars {', '.join(item['cast'])}."
-    if re.search(r"\b(direct|director|made it|who made)\b", t) and item.get("directors"):
-        return f"{label} was directed by {', '.join(item['directors'])}."
-    if re.search(r"\b(how long|runtime|length|minutes)\b", t) and item.get("runtime_minutes"):
-        return f"{label} runs {item['runtime_minutes']} minutes."
-    if re.search(r"\b(when|what year|which year|how old|released)\b", t) and item.get("year"):
-        return f"{cat.title(item)} came out in {item['year']}."
-    if re.search(r"\b(rated|rating|age|kids|suitable)\b", t) and item.get("age_rating"):
-        return f"{label} is rated {item['age_rating']}."
-    if re.search(r"\b(price|cost|how much)\b", t) and item.get("price_usd") is not None:
-        return f"{label} costs ${item['price_usd']:.2f}."
-    if re.search(r"\b(language)\b", t) and item.get("language"):
-        return f"{label} is in {item['language']}."
-    facts = ", ".join(x for x in ["/".join(item.get("genres") or [])] if x)
-    return f"{label}{' (' + facts + ')' if facts else ''}: {item.get('description', '')}"

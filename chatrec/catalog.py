@@ -142,6 +142,7 @@ class Catalog:
     items: list[dict[str, Any]]
     neighbors: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     sequence: Any = None  # a `sequence.SequenceModel` when the folder holds sequence_model.pt
+    rating: Any = None  # a `rating.RatingModel` when the folder holds rating_model.json (catalogs with ratings)
 
     @classmethod
     def load(cls, name_or_path: str | Path, settings: Settings | None = None) -> "Catalog":
@@ -163,7 +164,12 @@ class Catalog:
             from .sequence import FILE_NAME, SequenceModel
 
             sequence = SequenceModel.load(path / FILE_NAME)
-        return cls(manifest.name, path, manifest, items, neighbors, sequence)
+        rating = None
+        if (path / "rating_model.json").exists():
+            from .rating import RatingModel
+
+            rating = RatingModel.load(path / "rating_model.json")
+        return cls(manifest.name, path, manifest, items, neighbors, sequence, rating)
 
     @cached_property
     def by_id(self) -> dict[str, dict[str, Any]]:

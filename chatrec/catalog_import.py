@@ -96,7 +96,8 @@ def catalogs_dir(settings: Settings) -> Path:
 
 
 def write_catalog(name: str, manifest: dict[str, Any], items: list[dict[str, Any]], settings: Settings,
-                  neighbors: dict[str, list[list[Any]]] | None = None, sequence: Any = None) -> Path:
+                  neighbors: dict[str, list[list[Any]]] | None = None, sequence: Any = None,
+                  rating: Any = None) -> Path:
     """Write, validate, then swap into `<data_dir>/catalogs/<name>`; raises CatalogError listing problems."""
     if not NAME_RE.match(name):
         raise CatalogError(f"catalog name {name!r}: use lower-case letters, digits, '-', '_' or '.' (at most 40, "
@@ -122,6 +123,8 @@ def write_catalog(name: str, manifest: dict[str, Any], items: list[dict[str, Any
                 fh.write(json.dumps(it, ensure_ascii=False) + "\n")
         (tmp / "errata.json").write_text("[]\n", encoding="utf-8")
         (tmp / "neighbors.json").write_text(json.dumps(neighbors or {}, separators=(",", ":")), encoding="utf-8")
+        if rating is not None:  # a chatrec.rating.RatingModel fitted on the catalog's ratings
+            rating.save(tmp / "rating_model.json")
         if sequence is not None:  # a chatrec.sequence.SequenceModel over these items
             from .sequence import FILE_NAME
 
@@ -720,6 +723,7 @@ def import_movielens(folder: Path, name: str = "movielens", settings: Settings |
     # popularity and co-occurrence neighbours from ratings
     neighbors: dict[str, list[list[Any]]] = {}
     sequence = None
+    rating = None
     n_ratings = 0
     if (folder / "ratings.csv").exists():
         pos = {int(r["movieId"]): n for n, r in enumerate(movies)}
@@ -747,7 +751,12 @@ def import_movielens(folder: Path, name: str = "movielens", settings: Settings |
                     by_user[u].append((ts, m))
             seqs = [[pos[m] for _, m in sorted(v)] for _, v in sorted(by_user.items())]
             sequence = SequenceModel.train(seqs, [it["id"] for it in items], SequenceConfig(epochs=sequence_epochs))
-    dest = write_catalog(name, man, items, settings, neighbors, sequence)
+        from .rating import RatingModel, item_features
+
+        rating = RatingModel.fit([(str(u), items[pos[m]]["id"], rt) for u, m, rt, _ in data if m in pos],
+                                 item_groups={it["id"]: it.get("genres", []) for it in items},
+                                 item_features=item_features(items, Manifest.model_validate(man)))
+    dest = write_catalog(name, man, items, settings, neighbors, sequence, rating)
     stats = {
         "description_20_words": sum(1 for it in items if words(it.get("description")) >= 20),
         "description_source": dict(used),
@@ -756,7 +765,7 @@ def import_movielens(folder: Path, name: str = "movielens", settings: Settings |
         "with_cast": sum(1 for it in items if "cast" in it),
         "joined": {"tmdb": sum(1 for r in movies if links.get(int(r["movieId"]), -1) in tmdb_rows),
                    "melu": sum(1 for r in movies if int(r["movieId"]) in melu_rows), "wikipedia": n_wiki},
-        "ratings": n_ratings, "with_neighbors": len(neighbors),
+        "ratings": n_ratings, "with_neighbors": len(neighbors), "rating_model": rating is not None,
         "sequence_model": sequence.info if sequence is not None else None,
         "sources": {"tmdb": str(tmdb) if tmdb else None, "melu": str(melu) if melu else None,
                     "wikipedia": str(wikipedia) if wikipedia else None},

@@ -73,6 +73,8 @@ class DialogueState(BaseModel):
     constraints: dict[str, Constraint] = Field(default_factory=dict)
     soft_preferences: list[str] = Field(default_factory=list, description="Free-text wishes: 'funny', 'for tonight'.")
     owned_items: list[str] = Field(default_factory=list, description="Items the user says they own or bought.")
+    stars_out_of_5: dict[str, float] = Field(default_factory=dict, description="Stars (0.5-5) the user gave items: "
+                                             "'I'd give Alien 4 stars'. They feed the rating estimate.")
     shown_items: list[str] = Field(default_factory=list)
     rejected_items: list[str] = Field(default_factory=list)
     last_recommended: list[str] = Field(default_factory=list)

@@ -33,6 +33,12 @@ SYNONYMS = {"funny": "Comedy", "comedy": "Comedy", "comedies": "Comedy", "laugh"
 QUESTION = re.compile(r"^\s*(what'?s|what is|what are|whats|who'?s|who is|who are|who|when|how long|how old|is it|is that|"
                       r"is the|does it|does the|tell me (more )?about|what about|which year|where|what year|"
                       r"what rating|how much|how many|can you tell)\b", re.I)
+FIT_QUESTION = re.compile(r"\b(how (would|will|do you think|many stars would) (i|i'?d) (rate|like|enjoy|find|give)|"
+                          r"how many stars (would|will|do you think)|would i (like|enjoy|love|rate|hate)|"
+                          r"will i (like|enjoy|love|hate)|do you think i'?d (like|enjoy|love)|"
+                          r"is .{1,60}? (for me|my kind of|my type)|should i (watch|see|play|try|buy|get))\b", re.I)
+STARS = re.compile(r"\b([0-5](?:\.5)?|one|two|three|four|five)\s*(?:/\s*5\b|out of (?:5|five)\b|stars?\b)", re.I)
+STAR_WORDS = {"one": 1.0, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0}
 RECOMMEND_CUE = re.compile(r"\b(recommend|suggest|something|anything|another|others?|more like|show me|give me|"
                            r"looking for|in the mood|want|instead|options?|ideas?|older|newer|shorter|longer|cheaper)\b", re.I)
 
@@ -41,12 +47,13 @@ class Understanding(BaseModel):
     """What one message changed, after code checks. Kept for the reasoning trace."""
 
     model_config = ConfigDict(extra="forbid")
-    intent: Literal["recommend", "question", "feedback", "other"] = "recommend"
+    intent: Literal["recommend", "question", "fit", "feedback", "other"] = "recommend"
     liked_items: list[str] = Field(default_factory=list)
     disliked_items: list[str] = Field(default_factory=list)
     rejected_items: list[str] = Field(default_factory=list)
     owned_items: list[str] = Field(default_factory=list)
     about_item: str | None = None
+    stars: dict[str, float] = Field(default_factory=dict, description="Stars out of 5 the user gave items this turn.")
     constraint_changes: dict[str, Constraint] = Field(default_factory=dict)
     removed_constraints: list[str] = Field(default_factory=list)
     liked_attributes: list[str] = Field(default_factory=list)
@@ -342,6 +349,27 @@ def about_themes(text: str, catalog: Catalog) -> list[str]:
     return out
 
 
+def _position(text: str, catalog: Catalog, iid: str) -> int:
+    """Where the item's title starts in the message (-1 if it is not written out)."""
+    return text.lower().find(catalog.title(catalog.by_id[iid]).lower())
+
+
+def star_ratings(text: str, catalog: Catalog, titles: list[str]) -> dict[str, float]:
+    """'I'd give Alien 5 stars', 'Heat: 2/5': each star figure goes to the nearest title written before it (or right
+    after it: 'I'd give 4 stars to Heat'), within 40 characters."""
+    spans = [(p, p + len(catalog.title(catalog.by_id[i])), i) for i in titles if (p := _position(text, catalog, i)) >= 0]
+    out: dict[str, float] = {}
+    for m in STARS.finditer(text):
+        raw = m.group(1).lower()
+        stars = STAR_WORDS.get(raw) or float(raw)
+        before = [(m.start() - end, i) for start, end, i in spans if 0 <= m.start() - end <= 40]
+        after = [(start - m.end(), i) for start, end, i in spans if 0 <= start - m.end() <= 15]
+        near = min(before) if before else min(after) if after else None
+        if near and 0.5 <= stars <= 5:
+            out[near[1]] = stars
+    return out
+
+
 def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel | None) -> Understanding:
     """Read one message into a checked Understanding (the state itself is changed by `apply`)."""
     u = Understanding()
@@ -350,7 +378,15 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
     titles = mentioned_titles(text, catalog)
     proposal: dict[str, Any] = {}
     refers = positions or titles
-    if QUESTION.search(text) and refers and not RECOMMEND_CUE.search(text):
+    u.stars = star_ratings(text, catalog, titles)
+    for iid, stars in u.stars.items():  # three stars or more counts as liked, fewer as disliked
+        (u.liked_items if stars >= 3 else u.disliked_items).append(iid)
+    fit = FIT_QUESTION.search(text)
+    if fit and refers:  # "would I like Heat?": answered from the state, the ranker and the rating model
+        after = [i for i in titles if _position(text, catalog, i) >= fit.start()]
+        u.intent, u.about_item = "fit", positions[0] if positions else (after or refers)[0]
+        return u
+    if QUESTION.search(text) and refers and not RECOMMEND_CUE.search(text) and not u.stars:
         u.intent, u.about_item = "question", refers[0]  # code is sure: no need to ask the model
         return u
     if llm is not None:
@@ -368,7 +404,7 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
     for iid in owned_mentions(text, catalog):
         u.owned_items.append(iid)
     for iid in titles:
-        if iid in u.owned_items:
+        if iid in u.owned_items or iid in u.stars:
             continue
         title = catalog.title(catalog.by_id[iid])
         i = low.find(title.lower())
@@ -470,6 +506,7 @@ def apply(u: Understanding, state: DialogueState) -> None:
     add(state.disliked_items, u.disliked_items)
     add(state.rejected_items, u.rejected_items)
     add(state.owned_items, u.owned_items)
+    state.stars_out_of_5.update(u.stars)
     for i in u.disliked_items + u.rejected_items:
         if i in state.liked_items:
             state.liked_items.remove(i)

@@ -1,6 +1,8 @@
 """Behaviour of the whole path with the real default model (1.5B), real embeddings and real Chroma."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -176,3 +178,19 @@ def test_llm_judge_rescores_the_head_visibly(rec, movies) -> None:
         assert s.score == pytest.approx(plain[s.item_id].score + w * (p - 0.5), abs=1e-6)
     prob = {s.item_id: s.components["llm_yes_probability"] for s in judged}
     assert np.mean([prob[i] for i in horror]) > np.mean([prob[i] for i in family])
+
+
+def test_would_i_like_it_answers_from_state_limits_and_ranker(rec, movies) -> None:
+    s = rec.new_session()
+    rec.respond(s, "I loved The Godfather. Nothing over 2 hours")
+    assert s.state.constraints["runtime_minutes"].max == 120
+    shown = list(s.state.last_recommended)
+    heat, harry = movies.find_title("Heat"), movies.find_title("Dirty Harry")
+    r = rec.respond(s, "Would I like Heat?")
+    assert r.intent == "fit" and r.reasoning[-1].name == "fit" and not r.recommendations
+    assert "no ratings" in r.text and "runtime minutes <= 120" in r.text and "would not recommend" in r.text
+    assert s.state.last_recommended == shown and heat not in s.state.liked_items
+    r = rec.respond(s, "and would I like Dirty Harry?")
+    place = r"number \d of the \d movies I just suggested" if harry in shown else r"pick number \d+ of \d+"
+    assert re.search(place, r.text) and "like The Godfather (1972), which you liked" in r.text, r.text
+    assert harry not in s.state.liked_items

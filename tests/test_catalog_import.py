@@ -50,7 +50,7 @@ def test_movielens_import_has_every_movie_and_enough_text(ml) -> None:
     assert res.path == Path(cat.path) and res.path.parent.name == "catalogs"
     assert not res.path.resolve().is_relative_to(ROOT.resolve())
     assert sorted(p.name for p in res.path.iterdir()) == ["errata.json", "items.jsonl", "manifest.json",
-                                                          "neighbors.json", "sequence_model.pt"]
+                                                          "neighbors.json", "rating_model.json", "sequence_model.pt"]
     assert cat.sequence is not None and cat.sequence.item_ids == [it["id"] for it in cat.items]
     assert res.stats["sequence_model"]["epochs_run"] == 1
     assert json.loads((res.path / "errata.json").read_text()) == []
@@ -276,3 +276,25 @@ def test_never_writes_inside_the_repository(tmp_path: Path) -> None:
         import shutil
 
         shutil.rmtree(inside)
+
+
+def test_movielens_rating_model_answers_would_i_like_it(ml) -> None:
+    """The import fits the rating predictor on ratings.csv; "would I like X?" uses it with the session's stars."""
+    import re
+
+    from chatrec.answers import answer_fit, rating_history
+    from chatrec.state import DialogueState
+
+    _, cat = ml
+    assert cat.rating is not None and (cat.path / "rating_model.json").exists()
+    close = [j for j, s in sorted(cat.rating.neighbors["ml-1"].items(), key=lambda t: -t[1]) if s > 0][:5]
+    fan = DialogueState(catalog=cat.name, stars_out_of_5={j: 5.0 for j in close})
+    critic = DialogueState(catalog=cat.name, stars_out_of_5={j: 1.0 for j in close})
+    assert len(close) == 5
+    assert cat.rating.predict(rating_history(fan), "ml-1") > cat.rating.predict(rating_history(critic), "ml-1") + 0.5
+    text = answer_fit(cat, fan, cat.by_id["ml-1"], None)
+    assert re.search(r"about \d\.\d stars out of 5 for Toy Story \(1995\) \(from your 5 rated", text), text
+    fresh = answer_fit(cat, DialogueState(catalog=cat.name), cat.by_id["ml-1"], None)
+    assert "typical rater" in fresh and "no ratings" not in fresh
+    unrated = [it["id"] for it in cat.items if it.get("popularity") == 0 and "audience_score" in it]
+    assert all(i in cat.rating.item_bias for i in unrated)  # films nobody rated still get the feature prior

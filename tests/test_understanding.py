@@ -196,3 +196,29 @@ def test_named_people_and_themes_bring_their_items_into_the_candidates(rec, movi
                  and 1990 <= it.get("year", 0) <= 1999}
     assert len(hanks_90s) >= 4 and hanks_90s <= set(got) and sources.get("attribute", 0) >= 1
     assert all(1990 <= movies.by_id[i]["year"] <= 1999 for i in got)  # the constraint still holds
+
+
+def test_stars_given_are_read_and_set_likes(cat: Catalog) -> None:
+    u, st = read("I'd give Alien 5 stars and Heat 2/5, Casablanca four out of five", cat)
+    alien, heat, casa = (cat.find_title(t) for t in ("Alien", "Heat", "Casablanca"))
+    assert st.stars_out_of_5 == {alien: 5.0, heat: 2.0, casa: 4.0}
+    assert set(st.liked_items) == {alien, casa} and st.disliked_items == [heat]  # under 3 stars: disliked
+    _, st2 = read("I'd give 4 stars to Casablanca", cat)  # the title after the stars
+    assert st2.stars_out_of_5 == {casa: 4.0}
+    _, st3 = read("something under 2 hours with 5 stars of action", cat)  # no title near: no rating
+    assert st3.stars_out_of_5 == {}
+
+
+@pytest.mark.parametrize("text,title", [("How would I rate Heat?", "Heat"), ("Would I like Aliens?", "Aliens"),
+                                        ("Is Casablanca for me?", "Casablanca"), ("should I watch Heat", "Heat"),
+                                        ("I'd give Alien 5 stars. Would I like Aliens?", "Aliens")])
+def test_would_i_like_it_is_a_fit_question_about_the_named_item(text: str, title: str, cat: Catalog) -> None:
+    u, st = read(text, cat)
+    assert u.intent == "fit" and u.about_item == cat.find_title(title)
+    assert cat.find_title(title) not in st.liked_items  # asking about it is not liking it
+
+
+def test_would_i_like_the_second_one(cat: Catalog) -> None:
+    st = DialogueState(catalog="movies", last_recommended=[cat.items[0]["id"], cat.items[1]["id"]])
+    u, _ = read("would I like the second one?", cat, st)
+    assert u.intent == "fit" and u.about_item == cat.items[1]["id"]
