@@ -89,7 +89,7 @@ class Recommender:
         cat = self.catalog(session.state.catalog)
         merged = session.state.model_dump()
         for k, v in patch.items():
-            if isinstance(v, dict) and isinstance(merged.get(k), dict) and k != "constraints":
+            if isinstance(v, dict) and isinstance(merged.get(k), dict) and k not in ("constraints", "stars_out_of_5"):
                 merged[k] = {**merged[k], **v}
             else:
                 merged[k] = v

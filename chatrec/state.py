@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -73,7 +73,7 @@ class DialogueState(BaseModel):
     constraints: dict[str, Constraint] = Field(default_factory=dict)
     soft_preferences: list[str] = Field(default_factory=list, description="Free-text wishes: 'funny', 'for tonight'.")
     owned_items: list[str] = Field(default_factory=list, description="Items the user says they own or bought.")
-    stars_out_of_5: dict[str, float] = Field(default_factory=dict, description="Stars (0.5-5) the user gave items: "
+    stars_out_of_5: dict[str, Annotated[float, Field(ge=0.5, le=5.0)]] = Field(default_factory=dict, description="Stars (0.5-5) the user gave items: "
                                              "'I'd give Alien 4 stars'. They feed the rating estimate.")
     shown_items: list[str] = Field(default_factory=list)
     rejected_items: list[str] = Field(default_factory=list)

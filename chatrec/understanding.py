@@ -215,6 +215,8 @@ def _one_word_title_meant(key: str, title: str, text: str, catalog: Catalog) -> 
     common = len(key) <= 6 or catalog.description_df.get(key, 0) >= 3
     if not common:
         return True
+    if re.search(rf"(?i:stars?|/\s*5|out of (?:5|five))\s+(?i:to|for)\s+{re.escape(title)}\b", text):
+        return bool(capital)  # "4 stars to Heat" rates a film, it is not a place
     listed = r"(?:[A-Z][\w'-]*(?:\s*,\s*|\s+(?:or|and)\s+))*"  # "in Manhattan or Chicago"
     return bool(capital) and not re.search(rf"\b(?i:{_PLACE_WORDS})\s+{listed}{re.escape(title)}\b", text)
 
@@ -364,7 +366,8 @@ def star_ratings(text: str, catalog: Catalog, titles: list[str]) -> dict[str, fl
         stars = STAR_WORDS.get(raw) or float(raw)
         before = [(m.start() - end, i) for start, end, i in spans if 0 <= m.start() - end <= 40]
         after = [(start - m.end(), i) for start, end, i in spans if 0 <= start - m.end() <= 15]
-        near = min(before) if before else min(after) if after else None
+        to = [a for a in after if re.fullmatch(r"\s+(?:to|for)\s+", text[m.end(): m.end() + a[0]], re.I)]
+        near = min(to) if to else min(before) if before else min(after) if after else None
         if near and 0.5 <= stars <= 5:
             out[near[1]] = stars
     return out

@@ -194,3 +194,14 @@ def test_would_i_like_it_answers_from_state_limits_and_ranker(rec, movies) -> No
     place = r"number \d of the \d movies I just suggested" if harry in shown else r"pick number \d+ of \d+"
     assert re.search(place, r.text) and "like The Godfather (1972), which you liked" in r.text, r.text
     assert harry not in s.state.liked_items
+
+
+def test_stars_are_replaced_by_a_state_edit_and_checked(rec, movies) -> None:
+    s = rec.new_session()
+    alien, heat = movies.find_title("Alien"), movies.find_title("Heat")
+    rec.update_state(s, {"stars_out_of_5": {alien: 5.0, heat: 2.0}})
+    rec.update_state(s, {"stars_out_of_5": {alien: 5.0}})  # the panel removed Heat: the dict is replaced
+    assert s.state.stars_out_of_5 == {alien: 5.0}
+    with pytest.raises(InputError, match="stars_out_of_5"):
+        rec.update_state(s, {"stars_out_of_5": {alien: 7.0}})
+    assert s.state.stars_out_of_5 == {alien: 5.0}

@@ -203,8 +203,8 @@ def test_stars_given_are_read_and_set_likes(cat: Catalog) -> None:
     alien, heat, casa = (cat.find_title(t) for t in ("Alien", "Heat", "Casablanca"))
     assert st.stars_out_of_5 == {alien: 5.0, heat: 2.0, casa: 4.0}
     assert set(st.liked_items) == {alien, casa} and st.disliked_items == [heat]  # under 3 stars: disliked
-    _, st2 = read("I'd give 4 stars to Casablanca", cat)  # the title after the stars
-    assert st2.stars_out_of_5 == {casa: 4.0}
+    _, st2 = read("I'd give 4 stars to Casablanca and five stars to Heat", cat)  # titles after the stars
+    assert st2.stars_out_of_5 == {casa: 4.0, heat: 5.0}
     _, st3 = read("something under 2 hours with 5 stars of action", cat)  # no title near: no rating
     assert st3.stars_out_of_5 == {}
 

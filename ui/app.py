@@ -136,7 +136,8 @@ class Page:
             return {}
         st = s.state
         ids = {*st.liked_items, *st.disliked_items, *st.rejected_items, *st.owned_items}
-        return {i: cat.label(cat.by_id[i]) for i in ids if i in cat.by_id}
+        stars = st.stars_out_of_5
+        return {i: cat.label(cat.by_id[i]) + (f" · {stars[i]:g}★" if i in stars else "") for i in ids if i in cat.by_id}
 
     def state_dict(self, ui: dict[str, Any]) -> dict[str, Any] | None:
         s = ui.get("session")
@@ -297,6 +298,8 @@ class Page:
             patch: dict[str, Any] = {"constraints": {k: v for k, v in st["constraints"].items() if k != value}}
         elif kind in ("liked_items", "disliked_items", "rejected_items", "owned_items", "soft_preferences"):
             patch = {kind: [v for v in st.get(kind) or [] if v != value]}
+            if value in (st.get("stars_out_of_5") or {}):  # its stars go with it
+                patch["stars_out_of_5"] = {k: v for k, v in st["stars_out_of_5"].items() if k != value}
         elif "." in kind and kind.split(".")[0] in ("liked_attributes", "disliked_attributes"):
             group, sub = kind.split(".", 1)
             attrs = dict(st[group])
