@@ -147,10 +147,21 @@ def rule_constraints(text: str, catalog: Catalog, state: DialogueState) -> tuple
             cent = dec.group(1) or ("19" if (dec.group(3) or "0") >= "3" else "20")
             d = int(cent + (dec.group(2) or dec.group(3)) + "0")
             c("year").min, c("year").max = d, d + 9
+        negated = (r"\b(?:nothing|not|no|none|never)(?:\s+(?:films?|movies?|ones?|titles?|shows?|games?|books?|"
+                   r"products?|items?|things?|released|made))?\s*$")  # "nothing before 1990" = from 1990 on
         for m in re.finditer(r"\b(before|older than|pre-?|earlier than|until|up to)\s*(19\d\d|20\d\d)\b", t):
-            c("year").max = int(m.group(2)) - (0 if m.group(1) in ("until", "up to") else 1)
+            year = int(m.group(2))
+            if re.search(negated, t[max(0, m.start() - 25): m.start()]):
+                c("year").min = year + (1 if m.group(1) in ("until", "up to") else 0)
+            else:
+                c("year").max = year - (0 if m.group(1) in ("until", "up to") else 1)
         for m in re.finditer(r"\b(after|newer than|post-?|since|from|later than)\s*(19\d\d|20\d\d)\b", t):
-            c("year").min = int(m.group(2)) + (1 if m.group(1) in ("after", "newer than", "post", "post-", "later than") else 0)
+            year = int(m.group(2))
+            strict = m.group(1) in ("after", "newer than", "post", "post-", "later than")
+            if re.search(negated, t[max(0, m.start() - 25): m.start()]):
+                c("year").max = year - (0 if strict else 1)  # "nothing after 1990" = up to 1990
+            else:
+                c("year").min = year + (1 if strict else 0)
         m = re.search(r"\bbetween\s*(19\d\d|20\d\d)\s*and\s*(19\d\d|20\d\d)\b", t)
         if m:
             c("year").min, c("year").max = sorted((int(m.group(1)), int(m.group(2))))
@@ -388,6 +399,9 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
     if fit and refers:  # "would I like Heat?": answered from the state, the ranker and the rating model
         after = [i for i in titles if _position(text, catalog, i) >= fit.start()]
         u.intent, u.about_item = "fit", positions[0] if positions else (after or refers)[0]
+        # a limit in the same breath counts: "would I like Heat if I only have 2 hours?"
+        u.constraint_changes, u.removed_constraints = rule_constraints(_mask_titles(text, titles, catalog), catalog,
+                                                                       state)
         return u
     if QUESTION.search(text) and refers and not RECOMMEND_CUE.search(text) and not u.stars:
         u.intent, u.about_item = "question", refers[0]  # code is sure: no need to ask the model

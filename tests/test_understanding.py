@@ -32,7 +32,10 @@ def test_runtime_limits_end_in_minutes(text: str, maximum: int, cat: Catalog) ->
 
 @pytest.mark.parametrize("text,lo,hi", [("something from the 90s", 1990, 1999), ("a film from the 1970s", 1970, 1979),
                                         ("made before 1980", None, 1979), ("released after 2010", 2011, None),
-                                        ("between 1985 and 1995", 1985, 1995)])
+                                        ("between 1985 and 1995", 1985, 1995),
+                                        ("a thriller, nothing before 1990", 1990, None),  # negated: the opposite bound
+                                        ("no films older than 1975", 1975, None), ("nothing made after 2010", None, 2010),
+                                        ("no horror from 1990 on", 1990, None)])  # the "no" is about horror
 def test_years_and_decades(text: str, lo: int | None, hi: int | None, cat: Catalog) -> None:
     _, st = read(text, cat)
     c = st.constraints["year"]
@@ -222,3 +225,10 @@ def test_would_i_like_the_second_one(cat: Catalog) -> None:
     st = DialogueState(catalog="movies", last_recommended=[cat.items[0]["id"], cat.items[1]["id"]])
     u, _ = read("would I like the second one?", cat, st)
     assert u.intent == "fit" and u.about_item == cat.items[1]["id"]
+
+
+def test_a_limit_said_with_the_fit_question_is_kept(cat: Catalog) -> None:
+    u, st = read("Would I like Heat? Nothing before 1990 though", cat)
+    assert u.intent == "fit" and st.constraints["year"].min == 1990
+    u, st = read("Would I like 2001: A Space Odyssey?", cat)  # a year inside the title is not a limit
+    assert u.intent == "fit" and not st.active_constraints()
