@@ -115,6 +115,25 @@ def _duration_minutes(num: str, unit: str) -> float:
     return float(num) * 60 if unit.lower().startswith("h") else float(num)
 
 
+UPPER = r"under|less than|shorter than|cheaper than|lower than|below|at most|up to|within|max(?:imum)?|<=?"
+LOWER = r"over|more than|longer than|pricier than|more expensive than|higher than|above|at least|min(?:imum)?|>=?"
+NEGATED = (r"\b(?:no|not|nothing|never|none)(?:\s+(?:films?|movies?|ones?|titles?|shows?|games?|books?|products?|"
+           r"items?|things?|released|made|that'?s|that is))?\s*$")
+
+
+def _bounds(t: str, value: str) -> list[tuple[str, re.Match[str]]]:
+    """('max' | 'min', match) for each comparison before `value` (its groups start at 2). A negation right before
+    turns it round: "no more than 2 hours" and "nothing over 100 minutes" are maxima, "nothing under 90 minutes"
+    and "not less than $20" minima."""
+    out = []
+    for m in re.finditer(rf"(?<![\w-])({UPPER}|{LOWER})\s*(?:about\s*)?(?:{value})", t):
+        upper = re.fullmatch(UPPER, m.group(1)) is not None
+        if re.search(NEGATED, t[max(0, m.start() - 25): m.start()]):
+            upper = not upper
+        out.append(("max" if upper else "min", m))
+    return out
+
+
 def rule_constraints(text: str, catalog: Catalog, state: DialogueState) -> tuple[dict[str, Constraint], list[str]]:
     """Constraints code can read for certain: durations with units, years and decades, prices, negated genres."""
     fields = catalog.manifest.filterable()
@@ -133,12 +152,12 @@ def rule_constraints(text: str, catalog: Catalog, state: DialogueState) -> tuple
     runtime = next((k for k, s in fields.items() if s.filter == "range" and s.unit == "minutes"), None)
     if runtime:
         dur = r"(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|minutes?|mins?|min|m)\b"
-        for m in re.finditer(rf"(?:under|less than|no (?:more|longer) than|nothing (?:over|longer than|above)|at most|"
-                             rf"max(?:imum)?|shorter than|below|up to|within|not over|not more than|<=?)\s*(?:about\s*)?{dur}", t):
-            c(runtime).max = _duration_minutes(m.group(1), m.group(2))
-        for m in re.finditer(rf"(?:over|more than|at least|longer than|above|>=?)\s*{dur}", t):
-            if not re.search(r"nothing\s*$", t[: m.start()]):
-                c(runtime).min = _duration_minutes(m.group(1), m.group(2))
+        for bound, m in _bounds(t, dur):
+            setattr(c(runtime), bound, _duration_minutes(m.group(2), m.group(3)))
+        m = re.search(rf"\bbetween\s*(\d+)\s*(?:and|-|to)\s*{dur}", t)
+        if m:
+            c(runtime).min, c(runtime).max = (_duration_minutes(m.group(1), m.group(3)),
+                                              _duration_minutes(m.group(2), m.group(3)))
         if re.search(r"\b(any length|don'?t care (about|how) long|length doesn'?t matter)\b", t):
             removed.append(runtime)
     if "year" in fields:
@@ -169,10 +188,11 @@ def rule_constraints(text: str, catalog: Catalog, state: DialogueState) -> tuple
             removed.append("year")
     price = next((k for k, s in fields.items() if s.filter == "range" and (s.unit or "").upper() == "USD"), None)
     if price:
-        for m in re.finditer(r"(?:under|less than|below|at most|max(?:imum)?|up to|no more than|cheaper than|budget(?: of| is)?)\s*\$?\s*(\d+(?:\.\d+)?)", t):
+        for m in re.finditer(r"budget(?: of| is)?\s*\$?\s*(\d+(?:\.\d+)?)", t):
             c(price).max = float(m.group(1))
-        for m in re.finditer(r"(?:over|more than|at least|above)\s*\$\s*(\d+(?:\.\d+)?)", t):
-            c(price).min = float(m.group(1))
+        for bound, m in _bounds(t, r"\$\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:dollars|usd|bucks)\b|"
+                                   r"(\d+(?:\.\d+)?)(?![\d.])(?!\s*(?:%|percent|[a-z]))"):  # a bare number: a price here
+            setattr(c(price), bound, float(m.group(2) or m.group(3) or m.group(4)))
     for name, spec in fields.items():
         if spec.filter != "include_exclude" or not spec.vocabulary:
             continue

@@ -30,6 +30,35 @@ def test_runtime_limits_end_in_minutes(text: str, maximum: int, cat: Catalog) ->
     assert st.constraints["runtime_minutes"].max == maximum
 
 
+@pytest.mark.parametrize("text,lo,hi", [("no more than 2 hours", None, 120), ("not over 2 hours", None, 120),
+                                        ("nothing under 90 minutes", 90, None), ("not less than 2 hours", 120, None),
+                                        ("nothing shorter than 100 minutes", 100, None), ("at least 90 minutes", 90, None),
+                                        ("between 90 and 120 minutes", 90, 120)])
+def test_negated_runtime_comparisons_turn_round(text: str, lo: int | None, hi: int | None, cat: Catalog) -> None:
+    """'no more than 2 hours' once set min = max = 120 (only films of exactly two hours), 'nothing under 90 minutes'
+    a maximum of 90: hard constraints the wrong way round."""
+    _, st = read(text, cat)
+    c = st.constraints["runtime_minutes"]
+    assert (c.min, c.max) == (lo, hi)
+
+
+@pytest.mark.parametrize("text,lo,hi", [("under $20", None, 20), ("nothing over $50", None, 50),
+                                        ("no more than $30", None, 30), ("nothing cheaper than $10", 10, None),
+                                        ("under 25 dollars", None, 25), ("under 19.99", None, 19.99)])
+def test_price_limits_with_negation(text: str, lo: float | None, hi: float | None) -> None:
+    products = Catalog.load("products", Settings())
+    _, st = read(text, products, DialogueState(catalog="products"))
+    c = st.constraints["price_usd"]
+    assert (c.min, c.max) == (lo, hi)
+
+
+def test_numbers_that_are_not_prices(cat: Catalog) -> None:
+    products = Catalog.load("products", Settings())
+    for text in ("over 50% off", "for under 4 players"):
+        _, st = read(text, products, DialogueState(catalog="products"))
+        assert "price_usd" not in st.active_constraints(), text
+
+
 @pytest.mark.parametrize("text,lo,hi", [("something from the 90s", 1990, 1999), ("a film from the 1970s", 1970, 1979),
                                         ("made before 1980", None, 1979), ("released after 2010", 2011, None),
                                         ("between 1985 and 1995", 1985, 1995),
