@@ -115,6 +115,20 @@ def _duration_minutes(num: str, unit: str) -> float:
     return float(num) * 60 if unit.lower().startswith("h") else float(num)
 
 
+DECADE = r"(?:the\s+)?(?:(?:19|20)\d0|'?\d0)'?s\b"
+
+
+def negated_decade(text: str) -> int | None:
+    """The first year of a decade the user rules out ('not from the 90s', 'no 80s movies'), or None."""
+    m = re.search(rf"\b(?:not|no|nothing|never|anything but|except|avoid|skip)\s+(?:\w+\s+){{0,2}}?({DECADE})",
+                  text, re.I)
+    if not m:
+        return None
+    d = re.search(r"(19|20)?(\d)0", m.group(1))
+    assert d is not None
+    return int((d.group(1) or ("19" if d.group(2) >= "3" else "20")) + d.group(2) + "0")
+
+
 UPPER = r"under|less than|shorter than|cheaper than|lower than|below|at most|up to|within|max(?:imum)?|<=?"
 LOWER = r"over|more than|longer than|pricier than|more expensive than|higher than|above|at least|min(?:imum)?|>=?"
 NEGATED = (r"\b(?:no|not|nothing|never|none)(?:\s+(?:films?|movies?|ones?|titles?|shows?|games?|books?|products?|"
@@ -162,7 +176,8 @@ def rule_constraints(text: str, catalog: Catalog, state: DialogueState) -> tuple
             removed.append(runtime)
     if "year" in fields:
         dec = re.search(r"\b(?:the\s+)?(?:(19|20)(\d)0|'?(\d)0)'?s\b", t)
-        if dec and not re.search(r"\b\d+\s*(?:minutes|mins)\b", t[dec.start():dec.end() + 8]):
+        if dec and not re.search(r"\b\d+\s*(?:minutes|mins)\b", t[dec.start():dec.end() + 8]) \
+                and negated_decade(t) is None:  # "not from the 90s" cannot be one range: no limit (understand notes it)
             cent = dec.group(1) or ("19" if (dec.group(3) or "0") >= "3" else "20")
             d = int(cent + (dec.group(2) or dec.group(3)) + "0")
             c("year").min, c("year").max = d, d + 9
@@ -468,6 +483,12 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
             u.about_item = positions[0]
     # constraints: rules first, then grounded LLM proposals
     rules, removed = rule_constraints(text, catalog, state)
+    blocked = set()  # fields whose LLM proposal is not taken this turn
+    not_decade = negated_decade(text)
+    if not_decade is not None and "year" in catalog.manifest.filterable():
+        blocked.add("year")
+        u.notes.append(f"I cannot rule out a single decade as a hard limit; say 'before {not_decade}' or "
+                       f"'after {not_decade + 9}' and I will keep to it")
     u.removed_constraints = removed
     ref_ids = u.rejected_items or positions or state.last_recommended
     refs = [catalog.by_id[i] for i in ref_ids if i in catalog.by_id]
@@ -491,7 +512,7 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
             suffix = "" if name.endswith(unit.lower()) or unit in ("", "year") else f"_{unit.lower()}"
             for b in ("min", "max"):
                 v = proposal.get(f"{b}_{name}{suffix}")
-                if not v or name in rules or name in removed:  # code's reading of this field wins outright
+                if not v or name in rules or name in removed or name in blocked:  # code's reading wins outright
                     continue
                 if unit == "minutes" and 0 < v <= 6 and re.search(r"\bhours?\b", low):
                     u.notes.append(f"read {b} {name}={v} as {v * 60} minutes")

@@ -261,3 +261,14 @@ def test_a_limit_said_with_the_fit_question_is_kept(cat: Catalog) -> None:
     assert u.intent == "fit" and st.constraints["year"].min == 1990
     u, st = read("Would I like 2001: A Space Odyssey?", cat)  # a year inside the title is not a limit
     assert u.intent == "fit" and not st.active_constraints()
+
+
+@pytest.mark.parametrize("text,decade", [("not from the 90s", 1990), ("no 80s movies", 1980),
+                                         ("anything but the 1970s", 1970)])
+def test_a_negated_decade_sets_no_range_and_says_how(text: str, decade: int, cat: Catalog) -> None:
+    """It once became exactly that decade: the opposite of the wish, as a hard limit."""
+    u, st = read(text, cat)
+    assert "year" not in st.active_constraints()
+    assert any(f"before {decade}" in n and f"after {decade + 9}" in n for n in u.notes), u.notes
+    _, st = read("a 90s thriller, no horror", cat)  # a decade wanted beside a negated genre
+    assert (st.constraints["year"].min, st.constraints["year"].max) == (1990, 1999)
