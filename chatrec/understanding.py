@@ -16,7 +16,10 @@ from .catalog import Catalog, norm_title
 from .llm import ChatModel
 from .state import Constraint, DialogueState
 
-NEG = r"(?:no|not|never|without|avoid|avoiding|hate|hates|skip|except|don'?t want|do not want|nothing|none of|not into|sick of|tired of|anything but|no more)"
+NEG = (r"(?:no|not|never|without|avoid|avoiding|hate|hates|skip|except|don'?t (?:want|like|enjoy|do|care for)|"
+       r"do not (?:want|like|enjoy)|dislike|can'?t stand|can'?t do|not a fan of|nothing|none of|not into|sick of|tired of|"
+       r"anything but|no more)")
+GAP = r"(?!(?:but|though|however|yet|although|love|loves|like|likes|want|wants|prefer|enjoy)\b)\w+"  # a word a negation reaches over
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
             "fifth": 4, "5th": 4, "last": -1}
 SYNONYMS = {"funny": "Comedy", "comedy": "Comedy", "comedies": "Comedy", "laugh": "Comedy", "hilarious": "Comedy",
@@ -27,7 +30,7 @@ SYNONYMS = {"funny": "Comedy", "comedy": "Comedy", "comedies": "Comedy", "laugh"
             "love story": "Romance", "kids": "Family", "family": "Family", "children": "Family",
             "action": "Action", "adventure": "Adventure", "crime": "Crime", "heist": "Crime", "gangster": "Crime",
             "documentary": "Documentary", "documentaries": "Documentary", "drama": "Drama", "dramas": "Drama",
-            "fantasy": "Fantasy", "historical": "History", "history": "History", "musical": "Music",
+            "fantasy": "Fantasy", "historical": "History", "history": "History", "musical": "Music", "musicals": "Music",
             "music": "Music", "mystery": "Mystery", "whodunit": "Mystery", "thriller": "Thriller",
             "thrillers": "Thriller", "suspense": "Thriller", "war": "War", "western": "Western", "westerns": "Western"}
 QUESTION = re.compile(r"^\s*(what'?s|what is|what are|whats|who'?s|who is|who are|who|when|how long|how old|is it|is that|"
@@ -191,12 +194,18 @@ def rule_constraints(text: str, catalog: Catalog, state: DialogueState) -> tuple
                 c("year").max = year - (0 if m.group(1) in ("until", "up to") else 1)
         for m in re.finditer(r"\b(after|newer than|post-?|since|from|later than)\s*(19\d\d|20\d\d)\b", t):
             year = int(m.group(2))
+            rest = t[m.end(): m.end() + 20]
+            if m.group(1) == "from" and not re.match(r"\s*(?:on\b|onwards?\b|or later|and later|forward|and up|"
+                                                     r"to\b|until\b|till\b|-|–|and\b)", rest):
+                if not re.search(NEGATED, t[max(0, m.start() - 25): m.start()]):
+                    c("year").min = c("year").max = year  # "a movie from 1994" is from that year
+                continue
             strict = m.group(1) in ("after", "newer than", "post", "post-", "later than")
             if re.search(negated, t[max(0, m.start() - 25): m.start()]):
                 c("year").max = year - (0 if strict else 1)  # "nothing after 1990" = up to 1990
             else:
                 c("year").min = year + (1 if strict else 0)
-        m = re.search(r"\bbetween\s*(19\d\d|20\d\d)\s*and\s*(19\d\d|20\d\d)\b", t)
+        m = re.search(r"\b(?:between|from)\s*(19\d\d|20\d\d)\s*(?:and|to|until|till|-|–)\s*(19\d\d|20\d\d)\b", t)
         if m:
             c("year").min, c("year").max = sorted((int(m.group(1)), int(m.group(2))))
         if re.search(r"\b(any year|any decade|don'?t care (about|how) old)\b", t):
@@ -215,7 +224,9 @@ def rule_constraints(text: str, catalog: Catalog, state: DialogueState) -> tuple
             if value not in spec.vocabulary:
                 continue
             w = re.escape(word)
-            if re.search(rf"\b{NEG}\b(?:\s+\w+){{0,3}}?\s+{w}\b", t) or re.search(rf"\b{w}\b[^.,;]*?\b(is|are)\s+(out|off the table)\b", t):
+            said = [m.start() for m in re.finditer(rf"\b{w}\b", t)]
+            negated = [p for p in said if re.search(rf"\b{NEG}\b(?:\s+{GAP}){{0,3}}?\s+$", t[:p])]
+            if said and len(negated) == len(said) or re.search(rf"\b{w}\b[^.,;]*?\b(is|are)\s+(out|off the table)\b", t):
                 c(name).exclude = sorted({*c(name).exclude, value})
             elif re.search(rf"\b(only|just|strictly|nothing but)\s+(?:\w+\s+){{0,2}}?{w}\b", t):
                 c(name).include = sorted({*c(name).include, value})

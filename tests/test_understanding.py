@@ -6,7 +6,7 @@ import pytest
 
 from chatrec.catalog import Catalog
 from chatrec.settings import Settings
-from chatrec.state import DialogueState
+from chatrec.state import Constraint, DialogueState
 from chatrec.understanding import apply, understand
 
 
@@ -272,3 +272,23 @@ def test_a_negated_decade_sets_no_range_and_says_how(text: str, decade: int, cat
     assert any(f"before {decade}" in n and f"after {decade + 9}" in n for n in u.notes), u.notes
     _, st = read("a 90s thriller, no horror", cat)  # a decade wanted beside a negated genre
     assert (st.constraints["year"].min, st.constraints["year"].max) == (1990, 1999)
+
+
+@pytest.mark.parametrize("text,excluded,wanted", [
+    ("a comedy, but not a romantic comedy", ["Romance"], ["Comedy"]),  # was: Comedy excluded too
+    ("I don't like westerns", ["Western"], []),  # was: Western wanted
+    ("I can't stand horror but love comedy", ["Horror"], ["Comedy"]),
+    ("something funny, I dislike musicals", ["Music"], ["Comedy"]),
+    ("not a fan of dark thrillers", ["Thriller"], []),
+    ("no horror or comedy", ["Comedy", "Horror"], [])])
+def test_what_a_negation_reaches(text: str, excluded: list[str], wanted: list[str], cat: Catalog) -> None:
+    _, st = read(text, cat)
+    assert st.constraints.get("genres", Constraint()).exclude == excluded
+    assert [g for g in st.liked_attributes.genres if g in ("Comedy", "Western", "Thriller", "Horror")] == wanted
+
+
+@pytest.mark.parametrize("text,lo,hi", [("a movie from 1994", 1994, 1994), ("films from 1990 onwards", 1990, None),
+                                        ("from 1990 to 1995", 1990, 1995), ("nothing from 1990 on", None, 1989)])
+def test_from_a_year(text: str, lo: int | None, hi: int | None, cat: Catalog) -> None:
+    _, st = read(text, cat)
+    assert (st.constraints["year"].min, st.constraints["year"].max) == (lo, hi)
