@@ -72,7 +72,8 @@ class DialogueState(BaseModel):
     disliked_attributes: Attributes = Field(default_factory=Attributes)
     constraints: dict[str, Constraint] = Field(default_factory=dict)
     soft_preferences: list[str] = Field(default_factory=list, description="Free-text wishes: 'funny', 'for tonight'.")
-    owned_items: list[str] = Field(default_factory=list, description="Items the user says they own or bought.")
+    owned_items: list[str] = Field(default_factory=list, description="Items the user says they own, bought or have "
+                                     "already seen: never recommended, no taste signal.")
     stars_out_of_5: dict[str, Annotated[float, Field(ge=0.5, le=5.0)]] = Field(default_factory=dict, description="Stars (0.5-5) the user gave items: "
                                              "'I'd give Alien 4 stars'. They feed the rating estimate.")
     shown_items: list[str] = Field(default_factory=list)

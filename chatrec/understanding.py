@@ -408,6 +408,17 @@ def about_themes(text: str, catalog: Catalog) -> list[str]:
     return out
 
 
+def after_verdict(after: str) -> str | None:
+    """'Heat was boring' / 'Heat, loved it': the verdict written right after a title (lower case), if any."""
+    head = re.split(r"\b(?:but|whereas|while)\b|[.;!?]", after, maxsplit=1)[0]
+    if re.search(r"\b(?:boring|awful|terrible|bad|meh|overrated|disappointing|dull|too slow|not (?:good|great|for me)|"
+                 r"hated it|didn'?t like it|did not like it)\b", head) and not re.search(r"\bnot bad\b", head):
+        return "disliked"
+    if re.search(r"\b(?:loved it|liked it|great|amazing|enjoyed it|awesome|brilliant|fantastic|not bad)\b", head):
+        return "liked"
+    return None
+
+
 def _position(text: str, catalog: Catalog, iid: str) -> int:
     """Where the item's title starts in the message (-1 if it is not written out)."""
     return text.lower().find(catalog.title(catalog.by_id[iid]).lower())
@@ -472,7 +483,15 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
         title = catalog.title(catalog.by_id[iid])
         i = low.find(title.lower())
         before = low[max(0, i - 40): i] if i >= 0 else low
+        before = re.split(r"\b(?:but|whereas|while)\b|[.;!?]", before)[-1]  # this clause only
+        after = low[i + len(title): i + len(title) + 35] if i >= 0 else ""
+        verdict = after_verdict(after)
         if re.search(r"\b(bought|own|have|got|purchased|already have)\b", before) and "products" in catalog.name:
+            u.owned_items.append(iid)
+        elif verdict:
+            (u.liked_items if verdict == "liked" else u.disliked_items).append(iid)
+        elif re.search(r"\b(seen|watched|saw|played|read)\s+(?:it\s+)?$", before) or \
+                re.match(r"\s+(?:already|before)\b", after):  # seen, no verdict: not again, no taste signal
             u.owned_items.append(iid)
         elif neg_ctx.search(before):
             u.disliked_items.append(iid)
@@ -485,7 +504,9 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
             (u.disliked_items if t in proposal.get("disliked_titles", []) else u.liked_items).append(iid)
         elif t and not iid and t[:1].isupper() and t in text and len(t.split()) <= 6:
             u.notes.append(f"'{t}' is not in the {catalog.manifest.name} catalog")
-    if positions:
+    pointed = [p for p in positions if p not in titles]  # a named title was judged above, by its own clause
+    if pointed:
+        positions = pointed
         if re.search(r"\b(not|no|nope|don'?t|hate|reject|skip|instead|other than|seen)\b", low):
             u.rejected_items += positions
         elif re.search(r"\b(more like|similar to|like|love|loved|liked|great|perfect|yes)\b", low):

@@ -292,3 +292,17 @@ def test_what_a_negation_reaches(text: str, excluded: list[str], wanted: list[st
 def test_from_a_year(text: str, lo: int | None, hi: int | None, cat: Catalog) -> None:
     _, st = read(text, cat)
     assert (st.constraints["year"].min, st.constraints["year"].max) == (lo, hi)
+
+
+@pytest.mark.parametrize("text,liked,disliked,seen", [
+    ("I've seen Heat already", [], [], ["Heat"]),  # was: liked
+    ("Heat was boring", [], ["Heat"], []),  # was: liked
+    ("I've seen Heat and loved it", ["Heat"], [], []),  # was: nothing (liked, then rejected by "seen ... it")
+    ("Heat was boring but I loved Alien", ["Alien"], ["Heat"], []),  # was: both disliked
+    ("I hated Heat, Alien and Casablanca", [], ["Heat", "Alien", "Casablanca"], []),
+    ("Heat was not bad", ["Heat"], [], [])])
+def test_the_verdict_on_a_named_title_is_its_own_clause(text: str, liked: list[str], disliked: list[str],
+                                                        seen: list[str], cat: Catalog) -> None:
+    _, st = read(text, cat)
+    names = lambda ids: [cat.title(cat.by_id[i]) for i in ids]  # noqa: E731
+    assert (names(st.liked_items), names(st.disliked_items), names(st.owned_items)) == (liked, disliked, seen)

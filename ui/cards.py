@@ -15,7 +15,7 @@ from chatrec.manifest import FieldSpec, Manifest
 
 # Parts of a reply's state that the preference panel shows, with the words it uses for them.
 ITEM_LISTS = (("liked_items", "Liked"), ("disliked_items", "Not for me"), ("rejected_items", "Rejected"),
-              ("owned_items", "Already own"))
+              ("owned_items", "Already have or seen"))
 ATTR_KINDS = ("genres", "people", "keywords", "moods")
 MAX_TAGS = 6
 MAX_PEOPLE = 4
