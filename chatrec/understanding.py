@@ -522,7 +522,7 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
         u.notes.append(f"I cannot rule out a single decade as a hard limit; say 'before {not_decade}' or "
                        f"'after {not_decade + 9}' and I will keep to it")
     u.removed_constraints = removed
-    ref_ids = u.rejected_items or positions or state.last_recommended
+    ref_ids = titles or u.rejected_items or positions or state.last_recommended  # "shorter than Heat": Heat
     refs = [catalog.by_id[i] for i in ref_ids if i in catalog.by_id]
     fields = catalog.manifest.filterable()
     for word, field, bound, pick in (("older", "year", "max", min), ("earlier", "year", "max", min),

@@ -306,3 +306,15 @@ def test_the_verdict_on_a_named_title_is_its_own_clause(text: str, liked: list[s
     _, st = read(text, cat)
     names = lambda ids: [cat.title(cat.by_id[i]) for i in ids]  # noqa: E731
     assert (names(st.liked_items), names(st.disliked_items), names(st.owned_items)) == (liked, disliked, seen)
+
+
+@pytest.mark.parametrize("text,field,bound,value", [("something shorter than Heat", "runtime_minutes", "max", 169),
+                                                    ("like Heat but shorter", "runtime_minutes", "max", 169),
+                                                    ("older than Alien", "year", "max", 1978),
+                                                    ("a movie newer than Casablanca", "year", "min", 1943),
+                                                    ("shorter than the first one", "runtime_minutes", "max", 101)])
+def test_comparisons_are_with_the_named_title(text: str, field: str, bound: str, value: int, cat: Catalog) -> None:
+    """They once took the last suggestions (Casablanca, Alien) as the reference whatever title was named."""
+    st = DialogueState(catalog="movies", last_recommended=[cat.find_title("Casablanca"), cat.find_title("Alien")])
+    _, st = read(text, cat, st)
+    assert getattr(st.constraints[field], bound) == value
