@@ -7,12 +7,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from .manifest import FieldSpec, Manifest
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .lexicon import Lexicon
 
 
 class CatalogError(Exception):
@@ -196,6 +199,27 @@ class Catalog:
                     if not ids or ids[-1] != it["id"]:
                         ids.append(it["id"])
         return out
+
+    @cached_property
+    def lexicon(self) -> "Lexicon":
+        """The reader's word tables for this catalog: its manifest's words plus the values its items have in
+        include/exclude fields without a vocabulary (languages), when there are few of them."""
+        from .lexicon import Lexicon
+
+        values: dict[str, list[str]] = {}
+        for name, spec in self.manifest.filterable().items():
+            if spec.filter == "include_exclude" and not spec.vocabulary and spec.type == "string":
+                seen = sorted({str(it[name]) for it in self.items if it.get(name)})
+                if 0 < len(seen) <= 80:
+                    values[name] = seen
+        return Lexicon.from_manifest(self.manifest, values)
+
+    def values_of(self, name: str) -> list[str]:
+        """The values a user may name for an include/exclude field: its vocabulary, else those items have."""
+        spec = self.manifest.fields.get(name)
+        if spec is not None and spec.vocabulary:
+            return list(spec.vocabulary)
+        return sorted({val for f, val in self.lexicon.phrases.values() if f == name})
 
     @cached_property
     def description_df(self) -> dict[str, int]:

@@ -10,6 +10,14 @@ FilterKind = Literal["range", "include_exclude", "member"]
 Display = Literal["title", "badge", "tags", "fact", "text", "hidden"]
 
 
+class PhraseEffect(BaseModel):
+    """What a manifest phrase does to its field (values it keeps or rules out)."""
+
+    model_config = ConfigDict(extra="forbid")
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+
+
 class FieldSpec(BaseModel):
     """One item field: its type, unit, how it filters and how it shows."""
 
@@ -24,6 +32,15 @@ class FieldSpec(BaseModel):
     minimum: float | None = None
     maximum: float | None = None
     references: str | None = Field(None, description="Values are ids of other items in the same catalog.")
+    synonyms: dict[str, list[str]] = Field(default_factory=dict, description="Value -> other words people use for "
+                                           "it ('sci-fi' for Science Fiction); the value itself always counts.")
+    words: list[str] = Field(default_factory=list, description="Words that point at this field without naming a value "
+                             "('subtitles', 'dubbed' for a language; 'rated' for an age rating).")
+    phrases: dict[str, PhraseEffect] = Field(default_factory=dict, description="Whole phrases that set the field: "
+                                             "'no subtitles' -> include English.")
+    order: list[str] | None = Field(None, description="Vocabulary values from lowest to highest, for 'PG-13 or lower'.")
+    mention: Literal["soft", "hard"] = Field("soft", description="What naming a value plainly does: 'soft' a wish "
+                                             "that moves scores ('a comedy'), 'hard' a limit ('in French').")
 
     @model_validator(mode="after")
     def _check(self) -> "FieldSpec":
@@ -31,6 +48,10 @@ class FieldSpec(BaseModel):
             raise ValueError("a 'range' filter needs an integer or number field")
         if self.filter == "member" and self.type != "list":
             raise ValueError("a 'member' filter needs a list field")
+        if self.vocabulary is not None:
+            for v in [*self.synonyms, *(self.order or [])]:
+                if v not in self.vocabulary:
+                    raise ValueError(f"{v!r} (in synonyms or order) is not in the vocabulary")
         return self
 
 
@@ -44,6 +65,10 @@ class Manifest(BaseModel):
     item_noun_plural: str
     description: str = ""
     title_field: str = "title"
+    item_words: list[str] = Field(default_factory=list, description="Other nouns for an item ('film', 'flick'), "
+                                  "besides item_noun and item_noun_plural.")
+    ownership_words: list[str] = Field(default_factory=list, description="Verbs that say the user has had an item "
+                                       "already ('seen', 'watched'; 'bought', 'own'): never recommended again.")
     fields: dict[str, FieldSpec]
 
     @model_validator(mode="after")
@@ -59,3 +84,18 @@ class Manifest(BaseModel):
 
     def embedded(self) -> list[str]:
         return [k for k, f in self.fields.items() if f.embed]
+
+    def synonyms_for(self, field: str) -> dict[str, str]:
+        """Lower-cased word or phrase -> vocabulary value of `field`: each value itself and its manifest synonyms.
+        Empty for an unknown field."""
+        spec = self.fields.get(field)
+        if spec is None:
+            return {}
+        out = {v.lower(): v for v in [*(spec.vocabulary or []), *spec.synonyms]}
+        for value, words in spec.synonyms.items():
+            out.update({w.lower(): value for w in words})
+        return out
+
+    def item_nouns(self) -> list[str]:
+        """Every noun that names an item of this catalog ('movie', 'movies', 'film'...)."""
+        return list(dict.fromkeys([self.item_noun, self.item_noun_plural, *self.item_words]))

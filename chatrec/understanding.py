@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .catalog import Catalog, norm_title
+from .lexicon import unplaced_words
 from .llm import ChatModel
 from .state import Constraint, DialogueState
 
@@ -62,6 +63,8 @@ class Understanding(BaseModel):
     liked_attributes: list[str] = Field(default_factory=list)
     disliked_attributes: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list, description="What code corrected or ignored, for transparency.")
+    unplaced: list[str] = Field(default_factory=list, description="Words no rule read; only these are worth a model "
+                                "call (llm_mode 'auto').")
     llm_used: bool = False
 
 
@@ -104,6 +107,52 @@ def llm_propose(llm: ChatModel, catalog: Catalog, state: DialogueState, text: st
     msgs = [{"role": "system", "content": _system_prompt(catalog)},
             {"role": "user", "content": f"Message: {text}"}]
     return llm.json(msgs, update_schema(catalog), max_tokens=300, stable=1)
+
+
+LlmMode = Literal["auto", "always", "never"]
+SHORT_MAX_TOKENS = 60
+
+
+def short_schema(catalog: Catalog) -> dict[str, Any]:
+    """The small answer asked about unplaced words: a few lists, all short, so generation stays under ~60 tokens."""
+    values = [v for spec in catalog.manifest.filterable().values() if spec.vocabulary for v in spec.vocabulary]
+    arr = {"type": "array", "items": {"type": "string"}, "maxItems": 2}
+    vocab = {"type": "array", "items": {"type": "string", "enum": values}, "maxItems": 2}
+    props = {"themes_and_moods": {**arr, "maxItems": 3}, "wanted": vocab, "excluded": vocab, "people": arr,
+             "titles": arr}
+    return {"type": "object", "properties": props, "required": list(props)}
+
+
+def _short_prompt(catalog: Catalog) -> str:
+    m = catalog.manifest
+    return (f"A {m.item_noun} recommender read a user's message with rules; you are given the words its rules could "
+            "not place. Say in JSON what those words mean, using only the message. themes_and_moods: short phrases "
+            f"copied from the message (topics, moods, styles the user wants). wanted / excluded: catalog values the "
+            "words mean; excluded only when the user rejects them. people: names written in the message. titles: "
+            f"{m.item_noun} titles written in the message. Leave a list empty when the words do not say it.")
+
+
+def llm_place(llm: ChatModel, catalog: Catalog, text: str, unplaced: list[str]) -> dict[str, Any]:
+    """Ask the model only about the words code could not place, and return its answer in the shape of a full
+    proposal (so the same grounding checks apply). The system prompt is fixed per catalog: llama.cpp reuses it."""
+    msgs = [{"role": "system", "content": _short_prompt(catalog)},
+            {"role": "user", "content": f"Message: {text}\nWords to place: {', '.join(unplaced)}"}]
+    raw = llm.json(msgs, short_schema(catalog), max_tokens=SHORT_MAX_TOKENS, stable=1)
+    out: dict[str, Any] = {"themes_and_moods": raw.get("themes_and_moods", []), "people": raw.get("people", []),
+                           "liked_titles": raw.get("titles", [])}
+    for name, spec in catalog.manifest.filterable().items():
+        if spec.vocabulary:
+            for kind, key in (("wanted", "wanted"), ("excluded", "excluded")):
+                out[f"{key}_{name}"] = [v for v in raw.get(kind, []) if v in spec.vocabulary]
+    return out
+
+
+def unplaced_in(text: str, catalog: Catalog, titles: list[str]) -> list[str]:
+    """Words of the message that no rule reads (titles, people and catalog themes said with 'about' are placed)."""
+    masked = _mask_titles(text, titles, catalog).lower()
+    for name in [*catalog.people_in(text), *about_themes(text, catalog)]:
+        masked = masked.replace(name.lower(), " ")
+    return unplaced_words(masked, catalog.lexicon)
 
 
 def _numbers(text: str) -> set[float]:
@@ -441,8 +490,12 @@ def star_ratings(text: str, catalog: Catalog, titles: list[str]) -> dict[str, fl
     return out
 
 
-def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel | None) -> Understanding:
-    """Read one message into a checked Understanding (the state itself is changed by `apply`)."""
+def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel | None,
+               llm_mode: LlmMode = "auto") -> Understanding:
+    """Read one message into a checked Understanding (the state itself is changed by `apply`).
+
+    llm_mode: "always" asks the model for a full proposal every turn (the legacy pipeline); "never" is rules only;
+    "auto" asks it, briefly, only about the words the rules could not place, and not at all when there are none."""
     u = Understanding()
     low = text.lower()
     positions = mentioned_positions(text, state)
@@ -463,9 +516,11 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
     if QUESTION.search(text) and refers and not RECOMMEND_CUE.search(text) and not u.stars:
         u.intent, u.about_item = "question", refers[0]  # code is sure: no need to ask the model
         return u
-    if llm is not None:
+    u.unplaced = unplaced_in(text, catalog, titles)
+    if llm is not None and (llm_mode == "always" or llm_mode == "auto" and u.unplaced):
         try:
-            proposal = llm_propose(llm, catalog, state, text)
+            proposal = llm_propose(llm, catalog, state, text) if llm_mode == "always" else \
+                llm_place(llm, catalog, text, u.unplaced)
             u.llm_used = True
         except Exception as e:  # a model failure degrades to the rules, it never fails the turn
             u.notes.append(f"preference model unavailable ({type(e).__name__}); used rules only")
@@ -582,8 +637,9 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
             neg = re.search(rf"\b{NEG}\b[^.]*\babout\s+(?:\w+\s+)?{re.escape(k.lower())}", low)
             (u.disliked_attributes if neg else u.liked_attributes).append(k.lower())
     if not (u.liked_items or u.disliked_items or u.rejected_items or rules or u.liked_attributes or removed
-            or u.owned_items) and not RECOMMEND_CUE.search(text) and proposal.get("intent") == "other":
-        u.intent = "other"
+            or u.owned_items) and not RECOMMEND_CUE.search(text) and \
+            (proposal.get("intent") == "other" if llm_mode == "always" and u.llm_used else not u.unplaced):
+        u.intent = "other"  # small talk: the model said so (legacy), or no word of it reads as a wish
     return u
 
 

@@ -180,7 +180,7 @@ def test_ungrounded_model_proposals_are_dropped(cat: Catalog) -> None:
             "people": ["I'm great", "How are you?", "Hi"], "wanted_age_rating": ["R"], "excluded_age_rating": ["G"],
             "wanted_genres": ["Comedy"], "themes_and_moods": []}
     st = DialogueState(catalog="movies")
-    apply(understand(text, st, cat, Proposes(junk)), st)
+    apply(understand(text, st, cat, Proposes(junk), llm_mode="always"), st)
     assert "runtime_minutes" not in st.constraints and "age_rating" not in st.constraints
     assert st.liked_attributes.people == [] and "R" not in st.liked_attributes.genres
     assert "Hi" not in st.liked_attributes.genres
@@ -192,7 +192,7 @@ def test_grounded_model_proposals_are_kept(cat: Catalog) -> None:
     good = {"intent": "recommend", "min_runtime_minutes": 120, "max_runtime_minutes": None, "people": [person],
             "wanted_age_rating": ["R"], "excluded_age_rating": ["G"], "themes_and_moods": []}
     st = DialogueState(catalog="movies")
-    apply(understand(text, st, cat, Proposes(good)), st)
+    apply(understand(text, st, cat, Proposes(good), llm_mode="always"), st)
     assert st.constraints["runtime_minutes"].min == 120
     assert st.constraints["age_rating"].exclude == ["G"]
     assert person in st.liked_attributes.people
@@ -318,3 +318,70 @@ def test_comparisons_are_with_the_named_title(text: str, field: str, bound: str,
     st = DialogueState(catalog="movies", last_recommended=[cat.find_title("Casablanca"), cat.find_title("Alien")])
     _, st = read(text, cat, st)
     assert getattr(st.constraints[field], bound) == value
+
+
+class Counts:
+    """A unit-test double that records the calls it gets (schema and token budget) and answers with `answer`."""
+
+    name = "counting double"
+
+    def __init__(self, answer: dict) -> None:
+        self.answer, self.calls = answer, []
+
+    def json(self, messages, schema, max_tokens=400, stable=1):
+        self.calls.append((messages, schema, max_tokens))
+        return self.answer
+
+
+@pytest.mark.parametrize("text,asked", [("something mind-bending with a twist ending", True),
+                                        ("a comedy under 2 hours", False), ("no horror, nothing before 1990", False),
+                                        ("I loved Heat and Collateral", False),
+                                        ("maybe something with Tom Hanks, but not a western", False),
+                                        ("a cozy film about friendship and loss", True)])
+def test_auto_asks_the_model_only_about_unplaced_words(text: str, asked: bool, cat: Catalog) -> None:
+    double = Counts({"themes_and_moods": [], "wanted": [], "excluded": [], "people": [], "titles": []})
+    u = understand(text, DialogueState(catalog="movies"), cat, double)
+    assert bool(u.unplaced) == asked and len(double.calls) == asked and u.llm_used == asked, u.unplaced
+    if asked:
+        messages, schema, max_tokens = double.calls[0]
+        assert max_tokens <= 60 and set(schema["properties"]) == {"themes_and_moods", "wanted", "excluded", "people",
+                                                                   "titles"}
+        assert all(w in messages[-1]["content"] for w in u.unplaced)
+    assert not understand(text, DialogueState(catalog="movies"), cat, double, llm_mode="never").llm_used
+    assert understand(text, DialogueState(catalog="movies"), cat, double, llm_mode="always").llm_used
+
+
+def test_the_short_answer_is_grounded_like_a_full_proposal(cat: Catalog) -> None:
+    """What the model says about unplaced words is kept only when the message supports it."""
+    said = Counts({"themes_and_moods": ["twist ending", "time travel"], "wanted": ["Thriller", "Horror"],
+                   "excluded": ["Comedy"], "people": ["Tom Hanks"], "titles": ["Inception"]})
+    st = DialogueState(catalog="movies")
+    u = understand("a thriller-ish puzzle with a twist ending", st, cat, said)
+    apply(u, st)
+    assert u.llm_used and "twist ending" in st.liked_attributes.keywords
+    assert "time travel" not in st.liked_attributes.keywords  # not in the message
+    assert "Horror" not in st.liked_attributes.genres and "genres" not in st.active_constraints()
+    assert st.liked_attributes.people == [] and st.liked_items == []
+
+
+def test_the_default_model_is_called_only_for_unplaced_words(rec, movies) -> None:
+    """With the real 1.5B model: an unplaced phrase costs one short call, a message code reads fully costs none."""
+    class Spy:
+        name = rec.llm.name
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def json(self, messages, schema, max_tokens=400, stable=1):
+            self.calls += 1
+            return rec.llm.json(messages, schema, max_tokens=max_tokens, stable=stable)
+
+    spy = Spy()
+    st = DialogueState(catalog="movies")
+    u = understand("something mind-bending with a twist ending", st, movies, spy)
+    assert spy.calls == 1 and u.llm_used and "twist" in u.unplaced
+    assert not any("unavailable" in n for n in u.notes), u.notes  # the short answer parsed within its token budget
+    u2 = understand("a comedy under 2 hours", DialogueState(catalog="movies"), movies, spy)
+    assert spy.calls == 1 and not u2.llm_used and u2.unplaced == []
+    apply(u2, st)
+    assert st.constraints["runtime_minutes"].max == 120 and "Comedy" in st.liked_attributes.genres
