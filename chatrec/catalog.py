@@ -212,7 +212,15 @@ class Catalog:
                 seen = sorted({str(it[name]) for it in self.items if it.get(name)})
                 if 0 < len(seen) <= 80:
                     values[name] = seen
-        return Lexicon.from_manifest(self.manifest, values)
+        keywords: dict[str, str] = {}
+        for name, spec in self.manifest.fields.items():  # traits two or more items share: soft wishes when named
+            if spec.filter == "member" and not spec.vocabulary and name not in PEOPLE_FIELDS:
+                df: dict[str, int] = {}
+                for it in self.items:
+                    for k in {str(v).lower() for v in it.get(name) or []}:
+                        df[k] = df.get(k, 0) + 1
+                keywords.update({k: name for k, n in df.items() if n >= 2 and k not in keywords})
+        return Lexicon.from_manifest(self.manifest, values, keywords)
 
     def values_of(self, name: str) -> list[str]:
         """The values a user may name for an include/exclude field: its vocabulary, else those items have."""

@@ -7,6 +7,7 @@ of a message once these are taken out: the words only the model might read.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ loves enjoy enjoyed prefer preferred mood watch watching see seeing try kind sor
 i'd i've i'll don't doesn't didn't isn't aren't wasn't weren't can't cannot won't wouldn't shouldn't couldn't
 what's there's let's you're we're they're good great nice fine cool awesome best better bad worse worst new old
 tonight today weekend evening night time one ones same else instead similar different again already ever
-actually basically sure thing things stuff way well go going gonna wanna idea ideas option options pick picks
+actually basically sure thing things stuff say said think guess know current currently way well go going gonna wanna idea ideas option options pick picks
 okay alright any thanks cheers hmm um uh oh also too either anymore much
 """.split())
 # Cue words the rules read: negation, comparison, quantity, ordinal and date words.
@@ -38,7 +39,7 @@ recently modern classic classics old-school oldies before after since until till
 forward lower higher cheaper pricier expensive cheap budget spend dollars dollar bucks usd price priced cost costs
 hour hours hr hrs h minute minutes min mins m year years decade decades century centuries era last past first second
 third fourth fifth 1st 2nd 3rd 4th 5th number half quarter and a couple star stars out rate rating rated seen watched
-saw played read bought own owned have purchased ordered already
+saw played read bought own owned have purchased ordered already favorite favourite favorites
 zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen
 eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand dozen
 """.split())
@@ -51,26 +52,37 @@ class Lexicon:
 
     phrases: dict[str, tuple[str, str]] = field(default_factory=dict)  # "sci-fi" -> ("genres", "Science Fiction")
     field_words: dict[str, str] = field(default_factory=dict)  # "subtitles" -> "language"
+    field_phrases: dict[str, tuple[str, str]] = field(default_factory=dict)  # "no subtitles" -> ("language", same)
+    keywords: dict[str, str] = field(default_factory=dict)  # "twist ending" -> "keywords" (soft traits of items)
     item_nouns: frozenset[str] = frozenset()
     ownership: tuple[str, ...] = ()
     phrase_re: re.Pattern[str] = re.compile(r"(?!x)x")  # every vocabulary phrase, longest first, whole words
     field_re: re.Pattern[str] = re.compile(r"(?!x)x")  # every field-pointing word or phrase
 
     @classmethod
-    def from_manifest(cls, manifest: Manifest, values: dict[str, list[str]] | None = None) -> "Lexicon":
-        """`values`: field -> the values items have, for include/exclude fields without a vocabulary (language)."""
+    def from_manifest(cls, manifest: Manifest, values: dict[str, list[str]] | None = None,
+                      keywords: dict[str, str] | None = None) -> "Lexicon":
+        """`values`: field -> the values items have, for include/exclude fields without a vocabulary (language);
+        `keywords`: phrase -> field, the keywords/tags items share (soft traits)."""
         phrases: dict[str, tuple[str, str]] = {}
         field_words: dict[str, str] = {}
+        field_phrases: dict[str, tuple[str, str]] = {}
         for name, spec in manifest.filterable().items():
             for v in (values or {}).get(name, []):
                 phrases.setdefault(v.lower(), (name, v))
             for word, value in manifest.synonyms_for(name).items():
                 phrases.setdefault(word, (name, value))
-            for w in [*spec.words, *spec.phrases]:
+            for w in spec.words:
                 field_words.setdefault(w.lower(), name)
+            for w in spec.phrases:
+                field_phrases.setdefault(w.lower(), (name, w))
         nouns = frozenset(w.lower() for w in manifest.item_nouns())
-        return cls(phrases, field_words, nouns, tuple(w.lower() for w in manifest.ownership_words),
-                   alternation(phrases), alternation(field_words))
+        common = FUNCTION_WORDS | CUE_WORDS | nouns
+        vocab = alternation(phrases)  # a keyword that names a value ("romantic comedy") is read as the values
+        kw = {k: f for k, f in (keywords or {}).items() if k not in field_words and k not in common and len(k) >= 4
+              and not any(ch.isdigit() for ch in k) and not vocab.search(k)}
+        return cls(phrases, field_words, field_phrases, kw, nouns, tuple(w.lower() for w in manifest.ownership_words),
+                   vocab, alternation([*field_words, *field_phrases]))
 
 
 def alternation(words: Iterable[str]) -> re.Pattern[str]:
@@ -84,7 +96,8 @@ def unplaced_words(masked: str, lex: Lexicon) -> list[str]:
     """Content words of a message that no rule reads: `masked` is the lower-cased message with the titles and people
     the rules found already blanked. Vocabulary phrases, field words, item nouns, numbers, cue and function words
     are placed; what is left (in order, once each) is what the model may be asked about."""
-    text = lex.field_re.sub(" ", lex.phrase_re.sub(" ", masked.lower()))
+    folded = unicodedata.normalize("NFKD", masked.lower()).encode("ascii", "ignore").decode()
+    text = lex.field_re.sub(" ", lex.phrase_re.sub(" ", folded))
     out: list[str] = []
     for tok in TOKEN.findall(text):
         w = tok.strip("'-")

@@ -16,6 +16,10 @@ class PhraseEffect(BaseModel):
     model_config = ConfigDict(extra="forbid")
     include: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
+    min: float | None = None
+    max: float | None = None
+    since_years_ago: float | None = Field(None, description="min = the request's year minus this ('recent').")
+    until_years_ago: float | None = Field(None, description="max = the request's year minus this ('older').")
 
 
 class FieldSpec(BaseModel):
@@ -39,6 +43,8 @@ class FieldSpec(BaseModel):
     phrases: dict[str, PhraseEffect] = Field(default_factory=dict, description="Whole phrases that set the field: "
                                              "'no subtitles' -> include English.")
     order: list[str] | None = Field(None, description="Vocabulary values from lowest to highest, for 'PG-13 or lower'.")
+    comparatives: dict[str, Literal["lower", "higher"]] = Field(default_factory=dict, description="Words that "
+                                                                "compare with a named or shown item: 'shorter' -> lower.")
     mention: Literal["soft", "hard"] = Field("soft", description="What naming a value plainly does: 'soft' a wish "
                                              "that moves scores ('a comedy'), 'hard' a limit ('in French').")
 

@@ -1,0 +1,118 @@
+"""Reading one message once: number words, how far a negation reaches, and mentions of the catalog's words.
+
+English is code (negation cues, number words through text2num, calendar words); the domain is data (vocabulary
+values, synonyms, field words, phrases, keywords from the catalog's manifest and items, via its Lexicon). The rules
+in `constraints.py` and `understanding.py` ask this module, so every rule agrees on what a negation covers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from text_to_num import alpha2digit
+
+from .lexicon import Lexicon
+
+NEG = (r"(?:no|not|never|without|avoid|avoiding|hate|hates|skip|except|nothing|none of|neither|nor|"
+       r"don'?t (?:want|like|enjoy|do|need|care for|love)|doesn'?t|do not (?:want|like|enjoy|need)|dislike|"
+       r"can'?t stand|cannot stand|can'?t do|not a fan of|not into|sick of|tired of|anything but|anything except|"
+       r"rather not|other than|instead of|fed up with|enough of|steer clear of|isn'?t|aren'?t|wasn'?t|"
+       r"ain'?t|won'?t|can'?t say|cannot say|haven'?t|hasn'?t|have not|has not|didn'?t|did not)")
+# Words that end a negation's reach: a turn ("but", "though") or a new wish ("love comedy", "want horror").
+BLOCK = r"(?:but|though|however|yet|although|whereas|while|love|loves|like|likes|want|wants|prefer|enjoy|please|so)"
+ANY_WORD = rf"(?!{BLOCK}\b)[\w'-]+"
+ITEM_WORD = (r"(?:films?|movies?|ones?|titles?|shows?|games?|books?|products?|items?|things?|gifts?|released|made|"
+             r"published|that'?s|that is|which is|rated)")
+
+
+def negated(low: str, start: int, over: str = ANY_WORD, reach: int = 4) -> bool:
+    """Is the phrase starting at `start` of the lower-cased message inside a negation's scope? The scope is the
+    one rule of the reader: a cue ("no", "not", "don't like", "anything but", "isn't"...) at most `reach` words
+    before, in the same clause (no , ; . ! ? between), with no turn or new wish between ("can't stand horror but
+    love comedy"). `over` says which words the cue may reach over: any word for a value ("not a fan of dark
+    thrillers"), only item nouns for a comparison ("no films older than 1975"; "no horror from 1990 on" is not)."""
+    window = low[max(0, start - 90): start]
+    return re.search(rf"(?<![\w'-]){NEG}(?:\s+{over}){{0,{reach}}}\s*$", window) is not None
+
+
+HOUR_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "a couple of": 2, "a couple": 2, "couple of": 2,
+              "a few": 3}
+
+
+def normalise_numbers(low: str) -> str:
+    """Number words and spoken durations as digits with units: 'ninety minutes' -> '90 minutes', 'an hour and a
+    half' -> '90 minutes', 'two hours max' -> '120 minutes max', 'half an hour' -> '30 minutes'."""
+    t = low.replace("½", ".5")
+    t = alpha2digit(t, "en")  # 'ninety', 'twenty-five', 'ten'; 'one'/'two' stay words (threshold 3): 'another one'
+    t = re.sub(r"\bhalf an hour\b", "30 minutes", t)
+    words = "|".join(sorted(map(re.escape, HOUR_WORDS), key=len, reverse=True))
+    t = re.sub(rf"\b({words}|\d+(?:\.\d+)?) hours? and (?:a half|30 minutes)\b|\b({words}|\d+(?:\.\d+)?) and a half "
+               r"hours?\b", lambda m: _minutes(m.group(1) or m.group(2), 30), t)
+    t = re.sub(rf"\b({words}|\d+(?:\.\d+)?) hours? and (\d+) min(?:ute)?s?\b",
+               lambda m: _minutes(m.group(1), int(m.group(2))), t)
+    t = re.sub(rf"\b({words})[ -](?:hours?|hrs?)\b", lambda m: _minutes(m.group(1), 0), t)
+    t = re.sub(r"\b(\d+(?:\.\d+)?)[ -]?(?:hours?|hrs?|h)\b", lambda m: _minutes(m.group(1), 0), t)
+    return t
+
+
+def _minutes(hours: str, extra: int) -> str:
+    n = HOUR_WORDS.get(hours.strip()) or float(hours)
+    return f"{n * 60 + extra:g} minutes"
+
+
+@dataclass
+class Mention:
+    """A phrase of the message that names something of the catalog: a vocabulary value (field, value), a phrase
+    with a manifest effect (field, phrase), or a keyword/tag (field None)."""
+
+    start: int
+    end: int
+    phrase: str
+    field: str | None
+    value: str
+    negated: bool
+
+
+TOKEN = re.compile(r"[a-z0-9][a-z0-9'&-]*")
+
+
+def _ngrams(low: str, max_n: int = 5) -> list[tuple[int, int, str]]:
+    """(start, end, words joined by one space) for every run of up to `max_n` tokens: the phrase lookup keys."""
+    toks = [(m.start(), m.end(), m.group(0)) for m in TOKEN.finditer(low)]
+    out = []
+    for i in range(len(toks)):
+        for n in range(min(max_n, len(toks) - i), 0, -1):
+            a, b = toks[i][0], toks[i + n - 1][1]
+            out.append((a, b, " ".join(t[2] for t in toks[i: i + n])))
+    return out
+
+
+def find_mentions(low: str, text: str, lex: Lexicon) -> list[Mention]:
+    """Vocabulary values, manifest phrases and catalog keywords written in the message, longest first and never
+    overlapping, each with whether a negation reaches it. Short codes ('R', 'G', 'PG') count only written in
+    capitals and not opening the message ('Really', 'Game' are not ratings)."""
+    taken: list[tuple[int, int]] = []
+    out: list[Mention] = []
+    grams = sorted(_ngrams(low), key=lambda g: (-(g[1] - g[0]), g[0]))
+    for a, b, key in grams:
+        kind = ("phrase", lex.field_phrases[key]) if key in lex.field_phrases else \
+            ("value", lex.phrases[key]) if key in lex.phrases else \
+            ("keyword", (lex.keywords[key], key)) if key in lex.keywords else None
+        if kind is None or any(a < y and x < b for x, y in taken):
+            continue
+        field, value = kind[1]
+        if kind[0] == "value" and len(value) <= 2 and (text[a:b] != value or not text[:a].strip()):
+            continue
+        if kind[0] == "keyword" and key in lex.phrases:
+            continue
+        taken.append((a, b))
+        out.append(Mention(a, b, key, field, value if kind[0] != "phrase" else key, negated(low, a)))
+    return sorted(out, key=lambda m: m.start)
+
+
+def mask(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with the given spans blanked (same length, so positions still line up)."""
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
