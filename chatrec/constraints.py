@@ -238,6 +238,10 @@ def rule_constraints(text: str, catalog: Catalog, state: DialogueState, mentions
             _years(t, name, now, out, removed)
         elif (spec.unit or "").upper() == "USD":
             _price(t, name, out)
+        elif spec.unit:  # any other unit: comparisons with the unit written ('at least 5 players')
+            unit = re.escape(spec.unit.lower().rstrip("s"))
+            for bound, m in _bounds(t, rf"(\d+(?:\.\d+)?)\s*{unit}s?\b"):
+                setattr(out.setdefault(name, Constraint()), bound, float(m.group(2)))
     if mentions is None:
         mentions = find_mentions(low, text, catalog.lexicon)
     _values(low, mentions, catalog, now, out, removed)

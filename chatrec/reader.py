@@ -95,6 +95,8 @@ def find_mentions(low: str, text: str, lex: Lexicon) -> list[Mention]:
     out: list[Mention] = []
     grams = sorted(_ngrams(low), key=lambda g: (-(g[1] - g[0]), g[0]))
     for a, b, key in grams:
+        if key not in lex.phrases and key not in lex.keywords and key.endswith("s") and key[:-1] in lex.keywords:
+            key = key[:-1]  # "wargames": the keyword "wargame"
         kind = ("phrase", lex.field_phrases[key]) if key in lex.field_phrases else \
             ("value", lex.phrases[key]) if key in lex.phrases else \
             ("keyword", (lex.keywords[key], key)) if key in lex.keywords else None

@@ -87,8 +87,8 @@ def _judge_items(u: Understanding, text: str, low: str, catalog: Catalog, where:
         owned = re.search(rf"\b(?:{own})\b(?:\s+(?:it|all|of|the|both|every|each)){{0,3}}\s*$", before)
         if verdict:
             (u.liked_items if verdict == "liked" else u.disliked_items).append(iid)
-        elif owned and negated(before, owned.start(), reach=4):
-            continue  # "can't say that I have seen 21 Jump Street": no signal either way
+        elif re.search(r"\bthan\s*$", before) or owned and negated(before, owned.start(), reach=4):
+            continue  # a comparison's reference ('newer than Granary') or "can't say I have seen it": no signal
         elif owned or re.match(r"\s+(?:already|before)\b", after):
             u.owned_items.append(iid)
         elif DISLIKE_CUE.search(before) or i >= 0 and negated(low, i, reach=4):
