@@ -108,7 +108,8 @@ def _years(t: str, name: str, now: int, c: dict[str, Constraint], removed: list[
     m = re.search(r"\b(?:between|from)\s*(19\d\d|20\d\d)\s*(?:and|to|until|till|-|–)\s*(19\d\d|20\d\d)\b", t)
     if m:
         y().min, y().max = sorted((int(m.group(1)), int(m.group(2))))
-    m = re.search(r"\b(?:last|past)\s+(\d+|few|couple(?: of)?)\s+(years|decades)\b|\b(?:last|past)\s+(decade|year)\b", t)
+    m = re.search(r"\b(?:last|past)\s+(\d+|few|couple(?: of)?)\s+(years|yrs|decades)\b|\b(?:last|past)\s+(decade|year)\b",
+                  t)
     if m and not negated(t, m.start(), reach=3):
         n = {"few": 3, "couple": 2, "couple of": 2}.get(m.group(1) or "", None) or int(m.group(1) or 1)
         y().min = now - n * (10 if (m.group(2) or m.group(3) or "").startswith("decade") else 1)
@@ -130,7 +131,8 @@ def _price(t: str, name: str, c: dict[str, Constraint]) -> None:
 
 ORDER_LOW = r"or (?:lower|less|below|under|younger|milder|tamer)"
 ORDER_HIGH = r"or (?:higher|more|above|over|older)"
-ORDER_UPTO = r"(?:up to|at most|max(?:imum)?|no higher than|nothing (?:above|over|higher than)|not (?:above|over))"
+ORDER_UPTO = (r"(?:up to|at most|max(?:imum)?|no higher than|nothing (?:above|over|higher than)|not (?:above|over)|"
+              r"not higher than)")
 
 
 def _ordinal(low: str, m: Mention, spec: FieldSpec) -> list[str] | None:
@@ -185,7 +187,7 @@ def _values(low: str, mentions: list[Mention], catalog: Catalog, now: int, c: di
         spec = fields[name]
         w = re.escape(said[0].phrase)
         ordinal = _ordinal(low, said[-1], spec)
-        if ordinal is not None and not said[-1].negated:
+        if ordinal is not None:  # its own words carry any negation: 'nothing above PG-13', 'no higher than PG' 
             c.setdefault(name, Constraint()).include = sorted({*c.setdefault(name, Constraint()).include, *ordinal})
         elif all(m.negated for m in said) or re.search(rf"\b{w}\b[^.,;]*?\b(is|are)\s+(out|off the table)\b", low):
             c.setdefault(name, Constraint()).exclude = sorted({*c.setdefault(name, Constraint()).exclude, value})
@@ -199,30 +201,37 @@ def _values(low: str, mentions: list[Mention], catalog: Catalog, now: int, c: di
                 c[name].exclude = [x for x in c[name].exclude if x != value]
 
 
-def _comparatives(low: str, refs: list[dict[str, Any]], fields: dict[str, FieldSpec], out: dict[str, Constraint]) -> None:
+def _comparatives(low: str, refs: list[tuple[int, dict[str, Any]]], fields: dict[str, FieldSpec],
+                  out: dict[str, Constraint]) -> None:
     """'shorter', 'older than Alien', 'cheaper': a bound just past the reference items' value (the manifest's
-    comparative words say which field and which way)."""
+    comparative words say which field and which way). `refs`: (where the item is named, or -1; item). A word
+    followed by 'than' compares with the next named item only ('newer than Psycho but older than Jaws')."""
+    preset = set(out)  # a number the user wrote wins over a comparison
     for name, spec in fields.items():
         for word, way in spec.comparatives.items():
-            if name in out or not re.search(rf"\b{re.escape(word)}\b", low):
-                continue
-            vals = [r[name] for r in refs if r.get(name) is not None]
-            if not vals:
-                continue
-            c = out.setdefault(name, Constraint())
-            if way == "lower":
-                v = min(vals)
-                c.max = v - 1 if spec.type == "integer" else round(v * 0.99, 2)
-            else:
-                v = max(vals)
-                c.min = v + 1 if spec.type == "integer" else round(v * 1.01, 2)
+            for m in re.finditer(rf"\b{re.escape(word)}\b", low):
+                if name in preset:
+                    break
+                named = [(p, r) for p, r in refs if p >= m.end()] if re.match(r"\s+than\b", low[m.end():]) else []
+                use = [min(named, key=lambda x: x[0])[1]] if named else [r for _, r in refs]
+                vals = [r[name] for r in use if r.get(name) is not None]
+                if not vals:
+                    continue
+                c = out.setdefault(name, Constraint())
+                if way == "lower":
+                    v = min(vals)
+                    c.max = v - 1 if spec.type == "integer" else round(v * 0.99, 2)
+                else:
+                    v = max(vals)
+                    c.min = v + 1 if spec.type == "integer" else round(v * 1.01, 2)
 
 
 def rule_constraints(text: str, catalog: Catalog, state: DialogueState, mentions: list[Mention] | None = None,
-                     refs: list[dict[str, Any]] | None = None) -> tuple[dict[str, Constraint], list[str]]:
+                     refs: list[tuple[int, dict[str, Any]]] | None = None) -> tuple[dict[str, Constraint], list[str]]:
     """Constraints code can read for certain, and the constraints the user lifted ('any length', 'I don't mind
     horror' as 'genres:Horror'). `mentions`: the message's catalog mentions, when the caller has them already;
-    `refs`: the items a comparison is with (named, pointed at or last shown)."""
+    `refs`: the items a comparison is with (named, pointed at or last shown), with where each is named (-1: not
+    written)."""
     fields = catalog.manifest.filterable()
     out: dict[str, Constraint] = {}
     removed: list[str] = []

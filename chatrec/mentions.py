@@ -31,6 +31,8 @@ DEIXIS = re.compile(r"\b(?:that|this|the last)\s+(?:one|movie|film|item|product|
                     r"^\s*(?:not|no|nope)\s*,?\s*(?:it|that|this)\b", re.I)
 
 
+OTHER_NOUNS = {"idea", "ideas", "option", "options", "thing", "things", "stuff", "kind", "sort", "type", "way", "time",
+               "version", "part", "scene", "song", "actor", "one's"}
 POINTED_NOUNS = {"one", "ones", "movie", "film", "item", "product", "pick", "book", "game", "title", "suggestion"}
 
 
@@ -39,7 +41,8 @@ def _points(text: str) -> bool:
     that idea', whose noun is something other than an item (in ReDial, usually a thing the other person said)."""
     for m in DEIXIS.finditer(text):
         nxt = re.match(r"\s+([a-z][\w'-]*)", text[m.end():], re.I)
-        if nxt is None or nxt.group(1).lower() in FUNCTION_WORDS or nxt.group(1).lower() in POINTED_NOUNS:
+        word = nxt.group(1).lower() if nxt else ""
+        if not word or word in POINTED_NOUNS or word in FUNCTION_WORDS and word not in OTHER_NOUNS:
             return True
     return False
 
@@ -87,7 +90,7 @@ def _followed_by_subtitle(key: str, text: str) -> bool:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     words = r"[^A-Za-z0-9]+".join(re.escape(w) for w in key.split())
     spans = list(re.finditer(rf"(?<![A-Za-z0-9]){words}(?![A-Za-z0-9])", folded, re.I))
-    return bool(spans) and all(re.match(r"\s*:\s*[A-Za-z0-9]", folded[m.end():]) for m in spans)
+    return bool(spans) and all(re.match(r"\s*:\s*[A-Za-z]", folded[m.end():]) for m in spans)
 
 
 YEAR_PAREN = re.compile(r"\(\s*((?:19|20)\d\d)\s*\)")
@@ -107,18 +110,19 @@ SERIES_WORDS = ("series", "trilogy", "franchise", "saga", "sequels", "prequels",
 def series_mentions(text: str, catalog: Catalog) -> list[tuple[int, list[str]]]:
     """'all the Star Wars movies', 'the Toy Story films', 'the Godfather trilogy': (where, the items whose titles
     start with the named words), when two or more do. The nouns are the manifest's plural item nouns."""
-    nouns = [n for n in catalog.manifest.item_nouns() if n.endswith("s") or n in SERIES_WORDS] + list(SERIES_WORDS)
+    nouns = [*catalog.manifest.item_nouns(), *SERIES_WORDS]
     out: list[tuple[int, list[str]]] = []
     low = text.lower()
     for m in re.finditer(rf"\b({'|'.join(map(re.escape, nouns))})\b", low):
+        plural = m.group(1).endswith("s") or m.group(1) in SERIES_WORDS
         words = re.findall(r"[\w'&:-]+", low[max(0, m.start() - 60): m.start()])[-5:]
         for n in range(len(words), 0, -1):
             key = norm_title(" ".join(words[-n:]))
             if not key or key in FUNCTION_WORDS or key in catalog.lexicon.phrases or key in catalog.lexicon.keywords:
                 continue
-            ids = [i for k, v in catalog._titles.items() if k == key or k.startswith(key + " ") for i in v]
-            if len(ids) >= 2:
-                start = low.rfind(words[-n], 0, m.start())
+            ids = [i for k, v in catalog._titles.items() if k in (key, key + "s") or k.startswith(key + " ") for i in v]
+            start = low.rfind(words[-n], 0, m.start())
+            if len(ids) >= 2 and (plural or re.search(r"\b(?:every|each)\s+(?:single\s+)?$", low[:start])):
                 out.append((start, sorted(ids, key=lambda i: catalog.by_id[i].get("year") or 0)))
                 break
     return out
@@ -129,8 +133,10 @@ def mentioned_titles(text: str, catalog: Catalog) -> list[str]:
     found: list[tuple[int, str]] = []
     low = " " + norm_title(YEAR_PAREN.sub(lambda m: " " * len(m.group(0)), text)) + " "  # "(2012)" is no title
     for key, ids in catalog._titles.items():
-        if len(key) < 3 or f" {key} " not in low:
+        if len(key) < 2 or f" {key} " not in low:
             continue
+        if len(key) == 2 and not re.search(rf"(?<=[a-z,;] ){re.escape(catalog.title(catalog.by_id[ids[0]]))}\b", text):
+            continue  # "Up", "It": only capitalised, after a lower-case word
         title = catalog.title(catalog.by_id[ids[0]])
         if len(key.split()) == 1 and not _one_word_title_meant(key, title, text, catalog):
             continue

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 from text_to_num import alpha2digit
 
-from .lexicon import Lexicon
+from .lexicon import CUE_WORDS, FUNCTION_WORDS, Lexicon
 
 NEG = (r"(?:no|not|never|without|avoid|avoiding|hate|hates|skip|except|nothing|none of|neither|nor|"
        r"don'?t (?:want|like|enjoy|do|need|care for|love)|doesn'?t|do not (?:want|like|enjoy|need)|dislike|"
        r"can'?t stand|cannot stand|can'?t do|not a fan of|not into|sick of|tired of|anything but|anything except|"
        r"rather not|other than|instead of|fed up with|enough of|steer clear of|isn'?t|aren'?t|wasn'?t|"
-       r"ain'?t|won'?t|can'?t say|cannot say|haven'?t|hasn'?t|have not|has not|didn'?t|did not)")
+       r"ain'?t|won'?t|can'?t say|cannot say|haven'?t|hasn'?t|have not|has not|didn'?t|did not|nothing like|"
+       r"shouldn'?t|should not|mustn'?t|not be)")
 # Words that end a negation's reach: a turn ("but", "though") or a new wish ("love comedy", "want horror").
 BLOCK = r"(?:but|though|however|yet|although|whereas|while|love|loves|like|likes|want|wants|prefer|enjoy|please|so)"
 ANY_WORD = rf"(?!{BLOCK}\b)[\w'-]+"
@@ -35,6 +36,8 @@ def negated(low: str, start: int, over: str = ANY_WORD, reach: int = 4) -> bool:
     return re.search(rf"(?<![\w'-]){NEG}(?:\s+{over}){{0,{reach}}}\s*$", window) is not None
 
 
+DECADE_WORDS = {"twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60, "seventies": 70,
+                "eighties": 80, "nineties": 90}
 HOUR_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "a couple of": 2, "a couple": 2, "couple of": 2,
               "a few": 3}
 
@@ -44,11 +47,14 @@ def normalise_numbers(low: str) -> str:
     half' -> '90 minutes', 'two hours max' -> '120 minutes max', 'half an hour' -> '30 minutes'."""
     t = low.replace("½", ".5")
     t = alpha2digit(t, "en")  # 'ninety', 'twenty-five', 'ten'; 'one'/'two' stay words (threshold 3): 'another one'
+    t = re.sub(r"\ba (?=\d)", "", t)  # 'a hundred' -> 'a 100' -> '100'
+    t = re.sub(rf"\b(?:the )?({'|'.join(DECADE_WORDS)})\b", lambda m: f"the {DECADE_WORDS[m.group(1)]}s", t)
+    t = re.sub(r"(?<=\bhour) n (?=a half\b)|(?<=\bhours) n (?=a half\b)", " and ", t)
     t = re.sub(r"\bhalf an hour\b", "30 minutes", t)
     words = "|".join(sorted(map(re.escape, HOUR_WORDS), key=len, reverse=True))
     t = re.sub(rf"\b({words}|\d+(?:\.\d+)?) hours? and (?:a half|30 minutes)\b|\b({words}|\d+(?:\.\d+)?) and a half "
                r"hours?\b", lambda m: _minutes(m.group(1) or m.group(2), 30), t)
-    t = re.sub(rf"\b({words}|\d+(?:\.\d+)?) hours? and (\d+) min(?:ute)?s?\b",
+    t = re.sub(rf"\b({words}|\d+(?:\.\d+)?) hours?,? (?:and )?(\d+) min(?:ute)?s?\b",
                lambda m: _minutes(m.group(1), int(m.group(2))), t)
     t = re.sub(rf"\b({words})[ -](?:hours?|hrs?)\b", lambda m: _minutes(m.group(1), 0), t)
     t = re.sub(r"\b(\d+(?:\.\d+)?)[ -]?(?:hours?|hrs?|h)\b", lambda m: _minutes(m.group(1), 0), t)
@@ -103,13 +109,33 @@ def find_mentions(low: str, text: str, lex: Lexicon) -> list[Mention]:
         if kind is None or any(a < y and x < b for x, y in taken):
             continue
         field, value = kind[1]
-        if kind[0] == "value" and len(value) <= 2 and (text[a:b] != value or not text[:a].strip()):
-            continue
+        if kind[0] == "value" and len(value) <= 2 and key == value.lower() and text[a:b] != value:
+            continue  # 'R', 'G', 'PG' count only in capitals ('is r ok' is no rating); 'r-rated' always counts
         if kind[0] == "keyword" and key in lex.phrases:
             continue
         taken.append((a, b))
         out.append(Mention(a, b, key, field, value if kind[0] != "phrase" else key, negated(low, a)))
+    out += _typos(low, lex, taken)
     return sorted(out, key=lambda m: m.start)
+
+
+def _typos(low: str, lex: Lexicon, taken: list[tuple[int, int]]) -> list[Mention]:
+    """Single words one typo away from a vocabulary word ('horor', 'comdy', 'documentry'): same first letter, five
+    letters or more, similarity 85+ (rapidfuzz), and not an ordinary English word the reader knows."""
+    from rapidfuzz import fuzz, process
+
+    out = []
+    words = [k for k in lex.phrases if " " not in k and len(k) >= 5]
+    for m in TOKEN.finditer(low):
+        w = m.group(0)
+        if len(w) < 5 or w in lex.phrases or w in FUNCTION_WORDS or w in CUE_WORDS or w in lex.keywords or \
+                any(m.start() < y and x < m.end() for x, y in taken):
+            continue
+        hit = process.extractOne(w, [k for k in words if k[0] == w[0]], scorer=fuzz.ratio, score_cutoff=85)
+        if hit:
+            field, value = lex.phrases[hit[0]]
+            out.append(Mention(m.start(), m.end(), w, field, value, negated(low, m.start())))
+    return out
 
 
 def mask(text: str, spans: list[tuple[int, int]]) -> str:

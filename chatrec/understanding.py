@@ -16,7 +16,7 @@ from .catalog import Catalog, norm_title
 from .constraints import negated_decade, rule_constraints
 from .lexicon import unplaced_words
 from .llm import ChatModel
-from .mentions import (QUESTION, _mask_titles, _position, about_themes, after_verdict, mentioned_positions,
+from .mentions import (OWNED_CUE, QUESTION, _mask_titles, _position, about_themes, after_verdict, mentioned_positions,
                        mentioned_titles, owned_mentions, series_mentions, star_ratings)
 from .proposals import LlmMode, grounded, llm_place, llm_propose
 from .reader import Mention, find_mentions, mask, negated
@@ -30,6 +30,10 @@ FIT_QUESTION = re.compile(r"\b(how (would|will|do you think|many stars would) (i
                           r"how many stars (would|will|do you think)|would i (like|enjoy|love|rate|hate)|"
                           r"will i (like|enjoy|love|hate)|do you think i'?d (like|enjoy|love)|"
                           r"is .{1,60}? (for me|my kind of|my type)|should i (watch|see|play|try|buy|get))\b", re.I)
+
+
+SMALL_TALK = re.compile(r"^\W*(?:(?:hi|hello|hey|yo|thanks|thank you|thx|ok|okay|cool|great|nice|bye|good "
+                        r"(?:morning|evening|night)|how are you(?: doing)?|sup|cheers|there|you|so|and|well)\W*)+$", re.I)
 
 
 class Understanding(BaseModel):
@@ -64,7 +68,13 @@ def _where(low: str, catalog: Catalog, titles: list[str], series: list[tuple[int
     out = {}
     for iid in titles:
         title = catalog.title(catalog.by_id[iid]).lower()
-        out[iid] = (low.find(title), len(title))
+        at = low.find(title)
+        if at < 0:  # written without its article or punctuation: "Godfather" for "The Godfather"
+            words = r"[^a-z0-9]+".join(map(re.escape, norm_title(title).split()))
+            m = re.search(rf"(?<![a-z0-9]){words}(?![a-z0-9])", low) if words else None
+            out[iid] = (m.start(), m.end() - m.start()) if m else (-1, 0)
+        else:
+            out[iid] = (at, len(title))
     for start, ids in series:
         for iid in ids:
             out.setdefault(iid, (start, 0))
@@ -145,13 +155,18 @@ def _attr(u: Understanding, value: str, kind: str, liked: bool = True) -> None:
         u.attribute_kinds[value] = kind
 
 
-def _soft_wishes(u: Understanding, mentions: list[Mention], catalog: Catalog, rules: dict[str, Constraint]) -> None:
+def _soft_wishes(u: Understanding, low: str, mentions: list[Mention], catalog: Catalog,
+                 rules: dict[str, Constraint]) -> None:
     """Values said plainly in a 'soft' field ('something funny') are wishes; keywords and tags items share are
-    wanted or, under a negation ('anything but superhero movies'), avoided."""
+    wanted or, under a negation ('anything but superhero movies'), avoided. 'Less romance' is neither; what the
+    user says they own ('I bought cleats') is not a wish for more of it."""
     fields = catalog.manifest.fields
+    owned = [m.span("things") for m in OWNED_CUE.finditer(low)]
     for m in mentions:
         spec = fields.get(m.field or "")
-        if spec is None or m.value in spec.phrases:
+        if spec is None or m.value in spec.phrases or re.search(r"\b(?:less|fewer)\s+$", low[:m.start]):
+            continue
+        if spec.filter == "member" and any(a <= m.start < b for a, b in owned):
             continue
         if spec.filter == "include_exclude" and spec.mention == "soft" and not m.negated and \
                 m.value not in rules.get(m.field or "", Constraint()).exclude:
@@ -170,7 +185,7 @@ def _people_and_themes(u: Understanding, proposal: dict[str, Any], text: str, lo
             _attr(u, p, "people", liked=not negated(low, at.start(), reach=5))
     for k in [*about_themes(text, catalog), *proposal.get("themes_and_moods", [])]:
         k = str(k).lower().strip()
-        if not k or k in u.liked_attributes or k in u.disliked_attributes or \
+        if not k or k in u.liked_attributes or k in u.disliked_attributes or k in catalog.lexicon.phrases or \
                 not any(w in low for w in k.split() if len(w) > 3):
             continue
         at = low.find(k)
@@ -228,14 +243,16 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
     if proposal.get("intent") == "question" and refers and not RECOMMEND_CUE.search(text):
         u.intent, u.about_item = "question", refers[0]
         return u
-    _judge_items(u, text, low, catalog, _where(low, catalog, titles, series))
+    where = _where(low, catalog, titles, series)
+    _judge_items(u, text, low, catalog, where)
     _proposed_titles(u, proposal, text, catalog, titles)
     named = {*titles, *u.owned_items, *u.liked_items, *u.disliked_items}
     pointed = [p for p in positions if p not in named]  # a named title was judged above, by its own clause
     if pointed:
         positions = pointed
         own = "|".join(re.escape(w) for w in catalog.lexicon.ownership)
-        if re.search(rf"\b(not|no|nope|don'?t|hate|reject|skip|instead|other than|seen|{own})\b", low):
+        if re.search(rf"\b(not|no|nope|don'?t|hate|reject|skip|instead|other than|seen|{own})\b", low) or \
+                after_verdict(low) == "disliked":
             u.rejected_items += positions
         elif re.search(r"\b(more like|similar to|like|love|loved|liked|great|perfect|yes)\b", low):
             u.liked_items += [p for p in positions if p not in u.liked_items]
@@ -243,7 +260,7 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
             u.about_item = positions[0]
     # constraints: rules first, then grounded LLM proposals
     ref_ids = titles or u.rejected_items or positions or state.last_recommended  # "shorter than Heat": Heat
-    refs = [catalog.by_id[i] for i in ref_ids if i in catalog.by_id]
+    refs = [(where.get(i, (-1, 0))[0] if i in titles else -1, catalog.by_id[i]) for i in ref_ids if i in catalog.by_id]
     rules, removed = rule_constraints(masked, catalog, state, mentions, refs)
     blocked = set(removed)  # fields whose LLM proposal is not taken this turn
     not_decade = negated_decade(masked)
@@ -254,13 +271,13 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
                        f"'after {not_decade + 9}' and I will keep to it")
     u.removed_constraints = removed
     _proposed_values(u, proposal, low, catalog, mentions, rules, blocked)
-    _soft_wishes(u, mentions, catalog, rules)
+    _soft_wishes(u, low, mentions, catalog, rules)
     u.constraint_changes = rules
     _people_and_themes(u, proposal, text, low, catalog)
     if not (u.liked_items or u.disliked_items or u.rejected_items or rules or u.liked_attributes or removed
-            or u.owned_items or u.disliked_attributes) and not RECOMMEND_CUE.search(text) and \
-            (proposal.get("intent") == "other" if llm_mode == "always" and u.llm_used else not u.unplaced):
-        u.intent = "other"  # small talk: the model said so (legacy), or no word of it reads as a wish
+            or u.owned_items or u.disliked_attributes or titles) and not RECOMMEND_CUE.search(text) and \
+            (proposal.get("intent") == "other" if llm_mode == "always" and u.llm_used else SMALL_TALK.match(text)):
+        u.intent = "other"  # small talk: the model said so (legacy), or greetings and thanks alone
     return u
 
 

@@ -65,10 +65,19 @@ def test_number_words_become_digits_with_units(text: str, expected: str) -> None
 
 
 def test_short_codes_need_capitals(movies: Catalog) -> None:
-    """'R' is a rating only written as one: not 'r' in chat, not the start of a message ('Really', 'Game')."""
+    """'R' is a rating only written as one ('is r ok' is chat); a word that starts with it ('Really', 'Game') is
+    never one; a spelled-out form ('r-rated', 'unrated') counts in any case."""
     got = lambda t: [(m.field, m.value) for m in find_mentions(t.lower(), t, movies.lexicon)]  # noqa: E731
-    assert got("something rated R") == [("age_rating", "R")]
-    assert got("R is fine") == [] and got("is r ok") == [] and got("Really, a Game night") == []
+    assert got("something rated R") == [("age_rating", "R")] and got("R is fine") == [("age_rating", "R")]
+    assert got("is r ok") == [] and got("Really, a Game night") == []
+    assert got("no r-rated stuff") == [("age_rating", "R")] and got("unrated is fine") == [("age_rating", "NR")]
+
+
+@pytest.mark.parametrize("typo,value", [("horor", "Horror"), ("comdy", "Comedy"), ("documentry", "Documentary"),
+                                        ("thriler", "Thriller")])
+def test_one_typo_from_a_vocabulary_word(typo: str, value: str, movies: Catalog) -> None:
+    assert [m.value for m in find_mentions(f"a {typo} please", f"a {typo} please", movies.lexicon)] == [value]
+    assert find_mentions("a horse and a comet", "a horse and a comet", movies.lexicon) == []
 
 
 MOVIES = [  # the issue's phrasings on the shipped movie catalog, and what each must change

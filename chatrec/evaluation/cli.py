@@ -35,6 +35,15 @@ def add_eval_parser(sub: Any) -> None:
     c.add_argument("--llm", default=None, help="model for the `chatrec` row (default, small, smoke, a GGUF path); "
                                                "without it only the rules-only `retrieval` ablation runs")
     c.add_argument("--llm-dialogues", type=int, default=30, help="seeded sample for the LLM row (default 30)")
+    n = es.add_parser("understand", help="phrasing benchmark: exact match of the state change per utterance, per "
+                                         "category, rules only (and with --llm), and the reader's ms per message")
+    n.add_argument("--bench", type=Path, default=None, help="JSONL benchmark (default tests/data/phrasings.jsonl)")
+    n.add_argument("--json", type=Path, default=None)
+    n.add_argument("--llm", default=None, help="also run with this model (default, small, smoke, a GGUF path)")
+    n.add_argument("--llm-mode", choices=["auto", "always"], default="auto",
+                   help="auto: the model only for unplaced words (the product's path); always: the legacy proposal")
+    n.add_argument("--limit", type=int, default=None, help="only the first N utterances")
+    n.add_argument("--show-failures", action="store_true")
     t = es.add_parser("rating", help="rating prediction on ml-latest-small (per-user time split): RMSE, MAE")
     t.add_argument("--users", type=_users, default=None)
     t.add_argument("--seed", type=int, default=0)
@@ -63,6 +72,15 @@ def run_eval(args: argparse.Namespace) -> int:
             from .converse_eval import run as run_c
 
             run_c(args.dialogues, args.seed, args.json, args.out, llm=args.llm, llm_dialogues=args.llm_dialogues)
+        elif args.eval_cmd == "understand":
+            from .understand_eval import BenchError, run as run_u
+
+            try:
+                run_u(args.bench, args.json, llm=args.llm, llm_mode=args.llm_mode, limit=args.limit,
+                      show_failures=args.show_failures)
+            except BenchError as e:
+                print(f"error: {e}")
+                return 2
         elif args.eval_cmd == "rating":
             from .rating_eval import run as run_r
 
