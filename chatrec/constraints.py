@@ -124,12 +124,15 @@ def _years(t: str, name: str, now: int, c: dict[str, Constraint], removed: list[
 def _price(t: str, name: str, c: dict[str, Constraint]) -> None:
     for m in re.finditer(r"budget(?: of| is)?\s*\$?\s*(\d+(?:\.\d+)?)", t):
         c.setdefault(name, Constraint()).max = float(m.group(1))
+    m = re.search(r"\bbetween\s*\$?\s*(\d+(?:\.\d+)?)\s*(?:and|to|-)\s*\$?\s*(\d+(?:\.\d+)?)", t)
+    if m:
+        c.setdefault(name, Constraint()).min, c[name].max = sorted((float(m.group(1)), float(m.group(2))))
     for bound, m in _bounds(t, r"\$\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:dollars|usd|bucks)\b|"
                                r"(\d+(?:\.\d+)?)(?![\d.])(?!\s*(?:%|percent|[a-z]))"):  # a bare number: a price here
         setattr(c.setdefault(name, Constraint()), bound, float(m.group(2) or m.group(3) or m.group(4)))
 
 
-ORDER_LOW = r"or (?:lower|less|below|under|younger|milder|tamer)"
+ORDER_LOW = r"or (?:lower|less|below|under|younger|milder|tamer)|at (?:the )?most|max(?:imum)?|tops"
 ORDER_HIGH = r"or (?:higher|more|above|over|older)"
 ORDER_UPTO = (r"(?:up to|at most|max(?:imum)?|no higher than|nothing (?:above|over|higher than)|not (?:above|over)|"
               r"not higher than)")

@@ -115,13 +115,15 @@ def series_mentions(text: str, catalog: Catalog) -> list[tuple[int, list[str]]]:
     low = text.lower()
     for m in re.finditer(rf"\b({'|'.join(map(re.escape, nouns))})\b", low):
         plural = m.group(1).endswith("s") or m.group(1) in SERIES_WORDS
-        words = re.findall(r"[\w'&:-]+", low[max(0, m.start() - 60): m.start()])[-5:]
+        base = max(0, m.start() - 60)
+        toks = [(base + w.start(), w.group(0)) for w in re.finditer(r"[\w'&:-]+", low[base: m.start()])][-5:]
+        words = [w for _, w in toks]
         for n in range(len(words), 0, -1):
             key = norm_title(" ".join(words[-n:]))
             if not key or key in FUNCTION_WORDS or key in catalog.lexicon.phrases or key in catalog.lexicon.keywords:
                 continue
             ids = [i for k, v in catalog._titles.items() if k in (key, key + "s") or k.startswith(key + " ") for i in v]
-            start = low.rfind(words[-n], 0, m.start())
+            start = toks[-n][0]
             if len(ids) >= 2 and (plural or re.search(r"\b(?:every|each)\s+(?:single\s+)?$", low[:start])):
                 out.append((start, sorted(ids, key=lambda i: catalog.by_id[i].get("year") or 0)))
                 break

@@ -33,7 +33,8 @@ FIT_QUESTION = re.compile(r"\b(how (would|will|do you think|many stars would) (i
 
 
 SMALL_TALK = re.compile(r"^\W*(?:(?:hi|hello|hey|yo|thanks|thank you|thx|ok|okay|cool|great|nice|bye|good "
-                        r"(?:morning|evening|night)|how are you(?: doing)?|sup|cheers|there|you|so|and|well)\W*)+$", re.I)
+                        r"(?:morning|evening|night)|how are you(?: doing)?|sup|cheers|there|you|so|and|well|so much|very much|"
+                        r"a lot)\W*)+$", re.I)
 
 
 class Understanding(BaseModel):

@@ -136,8 +136,10 @@ def run(path: Path | None, json_out: Path | None, llm: str | None = None, llm_mo
     """Rules only always; with `llm`, also the product's path with that model (llm_mode 'auto' or 'always')."""
     rows = load_rows(path or BENCH)[:limit] if limit else load_rows(path or BENCH)
     settings = Settings()
-    for c in {r["catalog"] for r in rows}:  # warm the catalogs' word tables, so timings are per message
-        Catalog.load(c, settings).lexicon
+    for c in sorted({r["catalog"] for r in rows}):  # warm up (word tables, lazy imports): timings are per message
+        cat = Catalog.load(c, settings)
+        understand("a warm-up message, no horor, under 2 hours", DialogueState(catalog=cat.name), cat, None,
+                   llm_mode="never")
     result: dict[str, Any] = {"benchmark": str(path or BENCH), "rules": run_rows(rows, settings=settings)}
     if llm:
         from .llm_rank import open_model
