@@ -40,6 +40,10 @@ forward lower higher cheaper pricier expensive cheap budget spend dollars dollar
 hour hours hr hrs h minute minutes min mins m year years decade decades century centuries era last past first second
 third fourth fifth 1st 2nd 3rd 4th 5th number half quarter and a couple star stars out rate rating rated seen watched
 saw played read bought own owned have purchased ordered already favorite favourite favorites
+boring awful terrible meh overrated disappointing dull slow amazing brilliant fantastic perfect excellent loved
+hated enjoyed liked made release released releases come came out story stories set directed starring stars starred
+make makes run runs running week month weeks months ago twenties thirties forties fifties sixties seventies eighties
+nineties post pre pls plz thx yrs yr mins hrs care mind haven't hasn't didn't surprise
 zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen
 eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand dozen
 """.split())
