@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from .answers import answer_fit, answer_question
 from .candidates import hard_filter, query_text, retrieve
 from .catalog import Catalog
-from .explanation import explain
+from .explanation import explain, explain_all
 from .index import Embedder, Index
 from .llm import ChatModel
 from .ranking import Ranker, Scored
@@ -135,7 +135,7 @@ class Recommender:
         cat, ranker = self._load(session.state.catalog)
         st = session.state
         t0 = time.perf_counter()
-        u = understand(text, st, cat, self.llm)
+        u = understand(text, st, cat, self.llm, llm_mode=self.settings.understanding_llm)
         apply(u, st)
         st.turns.append(Turn(role="user", text=text))
         steps = [self._understood_step(u, cat, time.perf_counter() - t0)]
@@ -190,20 +190,32 @@ class Recommender:
         st.shown_items += [r.item_id for r in recs if r.item_id not in st.shown_items]
         st.focus_item = None
         yield Event(type="cards", data=[r.model_dump() for r in recs])
-        for r, s in zip(recs, top):
-            use = self.llm if self.settings.llm_explanations else None
-            for piece, from_llm in explain(use, cat, r.item, st, text, s.components):
-                if from_llm is None:
-                    yield Event(type="explanation_delta", item_id=r.item_id, text=piece)
-                else:
-                    r.explanation, r.explanation_source = piece, "llm" if from_llm else "template"
-                    self.explanation_stats[r.explanation_source] += 1
-                    yield Event(type="explanation", item_id=r.item_id, text=piece, data=r.explanation_source)
+        yield from self._explain(cat, st, recs, top)
         body = _reply_text(cat, recs, notices)
         st.turns.append(Turn(role="assistant", text=body, item_ids=[r.item_id for r in recs]))
         yield Event(type="reply", data=Reply(session=session.id, text=body, intent="recommend", recommendations=recs,
                                              ranking=[s.item_id for s in ranked], reasoning=steps,
                                              state=session.snapshot(), notices=notices))
+
+    def _explain(self, cat: Catalog, st: DialogueState, recs: list[Recommendation],
+                 top: list[Scored]) -> Iterator[Event]:
+        """Explanations stream into their cards: one model call for all cards (default), one per card (legacy), or
+        templates only; each is checked against the item's facts and falls back to the template."""
+        use = self.llm if self.settings.llm_explanations else None
+        by_pos = {n: r for n, r in enumerate(recs)}
+        if self.settings.explanation_calls == "one" or use is None:
+            stream = explain_all(use, cat, [r.item for r in recs], st, [s.components for s in top])
+        else:
+            stream = ((n, piece, src) for n, (r, s) in enumerate(zip(recs, top))
+                      for piece, src in explain(use, cat, r.item, st, st.turns[-1].text, s.components))
+        for n, piece, from_llm in stream:
+            r = by_pos[n]
+            if from_llm is None:
+                yield Event(type="explanation_delta", item_id=r.item_id, text=piece)
+            else:
+                r.explanation, r.explanation_source = piece, "llm" if from_llm else "template"
+                self.explanation_stats[r.explanation_source] += 1
+                yield Event(type="explanation", item_id=r.item_id, text=piece, data=r.explanation_source)
 
     def _fit_reply(self, session: Session, item_id: str, steps: list[Step]) -> Event:
         """"Would I like X?": where X would rank among this session's candidates, which limits it breaks, and the

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 
@@ -119,6 +120,13 @@ def main(argv: list[str] | None = None) -> int:
 
     add_interactions_parser(csub)
     sub.add_parser("prepare", help="assemble and verify the default model, index the shipped catalogs")
+    b = sub.add_parser("bench", help="time scripted conversations (new vs legacy pipeline), print raw and scaled "
+                                     "figures, model work per stage and explanation quality")
+    b.add_argument("--model", default=None, help="default, small, smoke or a GGUF path (default: the setting)")
+    b.add_argument("--pipelines", default="new,legacy", help="comma-separated: new, legacy")
+    b.add_argument("--catalogs", default="movies,products")
+    b.add_argument("--concurrent", type=int, default=0, help="also run N concurrent conversations over HTTP")
+    b.add_argument("--json", type=Path, default=None, help="write every figure and turn here")
     from .evaluation.cli import add_eval_parser  # `eval` subcommand: chatrec/evaluation/
 
     add_eval_parser(sub)
@@ -131,6 +139,13 @@ def main(argv: list[str] | None = None) -> int:
             return _catalog(args)
         if args.cmd == "prepare":
             return _prepare()
+        if args.cmd == "bench":
+            from .bench import run as run_bench
+            from .settings import Settings
+
+            run_bench(args.model or Settings().model, args.pipelines.split(","), args.catalogs.split(","),
+                      args.concurrent, args.json)
+            return 0
         if args.cmd == "eval":
             from .evaluation.cli import run_eval
 

@@ -1,7 +1,10 @@
-"""Explanations: the LLM writes one sentence per item, code checks it against the item's facts.
+"""Explanations: code finds the true ties between an item and this user, the LLM words them, code checks the words.
 
-A sentence that names another catalog title, a year or runtime the item does not have, or a person not in its
-record is rejected and replaced by a template built only from the record, so no explanation can invent a fact.
+One streamed model call explains every card of a turn (`explain_all`): a stable system prompt, then the user's
+profile, then a compact brief of each shown item with its ties to the user, answered as a numbered list whose lines
+stream into their cards. A sentence that names another catalog title, a year or runtime the item does not have, or
+a person not in its record is rejected and replaced by a template built only from the record and the ties, so no
+explanation can invent a fact. `explain` (one call per item) is the legacy path, kept for the benchmark.
 """
 from __future__ import annotations
 
@@ -39,9 +42,15 @@ def facts_text(catalog: Catalog, item: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def check(text: str, item: dict[str, Any], catalog: Catalog) -> list[str]:
-    """Problems with an explanation; an empty list means every checkable claim matches the record."""
+def check(text: str, item: dict[str, Any], catalog: Catalog, allowed_titles: set[str] | None = None,
+          limits: set[float] | None = None) -> list[str]:
+    """Problems with an explanation; an empty list means every checkable claim matches the record. The titles in
+    `allowed_titles` (items the user liked, named as the reason: "like Heat, ...") may be named, and the numbers
+    in `limits` (the user's own bounds: "under your 100 minutes"); the facts the sentence states must still be
+    this item's."""
+    limits = limits or set()
     problems: list[str] = []
+    allowed = {norm_title(t) for t in allowed_titles or set()}
     facts = facts_text(catalog, item)
     low_facts = facts.lower()
     own = norm_title(catalog.title(item))
@@ -52,7 +61,7 @@ def check(text: str, item: dict[str, Any], catalog: Catalog) -> list[str]:
     for key, ids in catalog._titles.items():
         if key == own or key in own or (len(key) < 8 and len(key.split()) < 2):
             continue
-        if f" {key} " in norm and item["id"] not in ids and key not in norm_title(facts):
+        if f" {key} " in norm and item["id"] not in ids and key not in norm_title(facts) and key not in allowed:
             problems.append(f"names another title: {catalog.title(catalog.by_id[ids[0]])}")
     # years and decades
     year = item.get("year")
@@ -71,52 +80,143 @@ def check(text: str, item: dict[str, Any], catalog: Catalog) -> list[str]:
             problems.append(f"calls it {g}, which the record does not")
     # durations and prices
     for n in re.findall(r"\b(\d+)\s*(?:-\s*)?(?:minutes?|mins?)\b", text):
-        if item.get("runtime_minutes") is None or abs(int(n) - int(item["runtime_minutes"])) > 1:
+        if (item.get("runtime_minutes") is None or abs(int(n) - int(item["runtime_minutes"])) > 1) \
+                and float(n) not in limits:
             problems.append(f"wrong runtime {n} minutes")
     for p in re.findall(r"\$\s*(\d+(?:\.\d+)?)", text):
-        if item.get("price_usd") is None or abs(float(p) - float(item["price_usd"])) > 0.5:
+        if (item.get("price_usd") is None or abs(float(p) - float(item["price_usd"])) > 0.5) and float(p) not in limits:
             problems.append(f"wrong price ${p}")
-    # people: runs of two or three capitalised words must appear in the record
-    for m in re.finditer(r"\b([A-Z][a-z'\-]+(?:\s+(?:de|De|van|von|del|da)?\s*[A-Z][a-z'\-]+){1,2})\b", text):
+    # people: runs of two or three capitalised words must appear in the record (a liked title named as the reason
+    # is not a person); beside a liked title a person must be in that title's record too ("Frances McDormand, who
+    # made Collateral" is false even though she is in this item's cast)
+    named = [t for t in allowed_titles or set() if re.search(rf"\b{re.escape(t)}\b", text)]
+    for t in named:
+        text = re.sub(re.escape(t), lambda m: "x" * len(m.group(0)), text)
+    other_facts = " ".join(facts_text(catalog, catalog.by_id[i]).lower() for t in named
+                           for i in catalog._titles.get(norm_title(t), [])[:1])
+    spots = [(m.start(), m.end()) for t in named for m in re.finditer(re.escape("x" * len(t)), text)]
+    for m in re.finditer(r"\b([A-Z][A-Za-z'\-]*[a-z](?:\s+(?:de|De|van|von|del|da)?\s*[A-Z][A-Za-z'\-]*[a-z]){1,2})\b",
+                         text):
         name = m.group(1)
         words = name.split()
-        if all(w in _COMMON for w in words) or name.lower() in low_facts:
+        if all(w in _COMMON for w in words):
             continue
-        if words[0] in _COMMON and " ".join(words[1:]).lower() in low_facts:
-            continue
-        if len([w for w in words if w not in _COMMON]) >= 2 or not any(w.lower() in low_facts for w in words):
-            problems.append(f"names {name!r}, which is not in the record")
+        person = name if name.lower() in low_facts else " ".join(words[1:]) \
+            if words[0] in _COMMON and " ".join(words[1:]).lower() in low_facts else None
+        if person is None:
+            if len([w for w in words if w not in _COMMON]) >= 2 or not any(w.lower() in low_facts for w in words):
+                problems.append(f"names {name!r}, which is not in the record")
+        elif person.lower() in catalog.people and person.lower() not in other_facts and \
+                any(m.start() - b <= 30 and a - m.end() <= 30 for a, b in spots):
+            problems.append(f"names {person!r} beside {named[0]}, whose record does not have them")
     return problems
 
 
 def template(catalog: Catalog, item: dict[str, Any], state: DialogueState, components: dict[str, float]) -> str:
-    """A fact-only explanation used when the LLM's sentence fails the check (or LLM explanations are off)."""
-    bits: list[str] = []
+    """A fact-only explanation used when the LLM's sentence fails the check (or LLM explanations are off): the
+    item's concrete facts and the first tie to what this user said or liked."""
     genres = item.get("genres") or ([item["category"]] if item.get("category") else [])
-    wanted = {a.lower() for a in state.liked_attributes.all() + state.soft_preferences}
-    hits = [g for g in genres if g.lower() in wanted]
-    kw = [k for k in (item.get("keywords") or item.get("tags") or []) if k.lower() in wanted]
-    if hits or kw:
-        bits.append("matches what you asked for (" + ", ".join([*hits, *kw][:3]) + ")")
-    liked = [catalog.by_id[i] for i in state.liked_items if i in catalog.by_id]
-    if liked and components.get("liked_similarity", 0) > 0.45:
-        bits.append(f"is close in style to {catalog.title(liked[-1])}")
-    if components.get("complement"):
-        owned = [catalog.title(catalog.by_id[o]) for o in state.owned_items
-                 if item["id"] in catalog.by_id.get(o, {}).get("complements", [])]
-        if owned:
-            bits.append(f"goes with the {owned[0]} you have")
     facts = []
     if genres:
         facts.append("/".join(genres[:3]).lower())
     if item.get("directors"):
         facts.append(f"directed by {item['directors'][0]}")
+    if item.get("cast"):
+        facts.append(f"with {item['cast'][0]}")
+    detail = _details(item, state)
+    if detail:
+        facts.append(f"about {detail[0]}")
     if item.get("runtime_minutes"):
         facts.append(f"{item['runtime_minutes']} minutes")
     if item.get("price_usd") is not None:
         facts.append(f"${item['price_usd']:.2f}")
     head = f"{catalog.label(item)}: " + ", ".join(facts)
-    return head + (f"; it {' and '.join(bits)}." if bits else ".")
+    tie = ties(catalog, item, state, components)[:2]
+    return head + (f"; {'; '.join(tie)}." if tie else ".")
+
+
+STOP = set("""a an the and or but if then so of to in on at by for with from about as into like than that this these
+those it its is are was were be been being i me my we you your he she they them his her their what which who whom
+something anything some any more most less much many very really just only also too not no nor please want wants
+wanted would could should can will shall may might must do does did done have has had get got give show tell me find
+looking look mood feel feeling tonight today night weekend one ones kind sort thing things lot good great nice
+maybe perhaps okay ok yes yeah hi hello thanks thank other another again instead still even ever never how when where
+why there here make made let watch watched seen see saw""".split())
+
+
+def user_words(state: DialogueState) -> set[str]:
+    """Content words this user wrote in the session (lower case), to tell a personal explanation from a stock one."""
+    words: set[str] = set()
+    for t in state.turns:
+        if t.role == "user":
+            words |= {w for w in re.findall(r"[a-z][a-z'-]{3,}", t.text.lower()) if w not in STOP}
+    return words
+
+
+def _details(item: dict[str, Any], state: DialogueState) -> list[str]:
+    """The item's concrete details (keywords or tags), those that match the user's wishes or words first."""
+    pool = [str(k) for k in (item.get("keywords") or item.get("tags") or [])]
+    wanted = {a.lower() for a in state.liked_attributes.all() + state.soft_preferences}
+    said = user_words(state)
+    hit = [k for k in pool if k.lower() in wanted or set(re.findall(r"[a-z]+", k.lower())) & said]
+    return [*hit, *(k for k in pool if k not in hit)]
+
+
+def ties(catalog: Catalog, item: dict[str, Any], state: DialogueState, components: dict[str, float]) -> list[str]:
+    """True links between the item and this user, found by code from the record and the state (best first): a
+    liked item it shares a person, keyword or genres with, a limit the user set that it meets, an asked-for trait."""
+    out: list[str] = []
+    liked = [catalog.by_id[i] for i in reversed(state.liked_items) if i in catalog.by_id and i != item["id"]]
+    for other in liked[:3]:
+        name = catalog.title(other)
+        same_dir = [d for d in item.get("directors") or [] if d in (other.get("directors") or [])]
+        same_cast = [c for c in item.get("cast") or [] if c in (other.get("cast") or [])]
+        same_kw = [k for k in item.get("keywords") or item.get("tags") or []
+                   if k in (other.get("keywords") or other.get("tags") or [])]
+        same_genre = [g for g in item.get("genres") or [] if g in (other.get("genres") or [])]
+        if same_dir:
+            out.append(f"{same_dir[0]} also directed {name}, which you liked")
+        elif same_cast:
+            out.append(f"{same_cast[0]} is also in {name}, which you liked")
+        elif same_kw:
+            out.append(f"{same_kw[0]}, as in {name}, which you liked")
+        elif len(same_genre) >= 2:
+            out.append(f"{' and '.join(g.lower() for g in same_genre[:2])}, like {name}, which you liked")
+        if out:
+            break
+    for name, c in state.active_constraints().items():
+        spec = catalog.manifest.fields.get(name)
+        v = item.get(name)
+        if spec is None or spec.filter != "range" or v is None:
+            continue
+        unit = "" if spec.unit in (None, "year") else f" {spec.unit}"
+        shown = f"${v:.2f}" if (spec.unit or "").upper() == "USD" else f"{v}{unit}"
+        if c.max is not None and c.min is None:
+            limit = f"${c.max:g}" if (spec.unit or "").upper() == "USD" else f"{c.max:g}{unit}"
+            out.append(f"{shown}, within your limit of {limit}")
+        elif c.min is not None and c.max is None:
+            limit = f"${c.min:g}" if (spec.unit or "").upper() == "USD" else f"{c.min:g}{unit}"
+            out.append(f"{shown}, above your minimum of {limit}")
+        elif c.min is not None and c.max is not None:
+            out.append(f"{shown}, in the range you asked for")
+    wanted = state.liked_attributes.all() + state.soft_preferences
+    have = {str(x).lower() for k in ("genres", "keywords", "tags", "cast", "directors", "category")
+            for x in ((item.get(k) or []) if isinstance(item.get(k), list) else [item.get(k)]) if x}
+    hits = [a for a in wanted if a.lower() in have]
+    if hits:
+        out.append(f"you asked for {' and '.join(h if h[:1].isupper() and ' ' in h else h.lower() for h in hits[:2])}")
+    said = user_words(state)
+    for k in _details(item, state)[:6]:
+        words = set(re.findall(r"[a-z]+", k.lower())) & said
+        if words and not any(k.lower() in t.lower() for t in out):
+            out.append(f"{k} (you said '{sorted(words)[0]}')")
+            break
+    if components.get("complement"):
+        owned = [catalog.title(catalog.by_id[o]) for o in state.owned_items
+                 if item["id"] in catalog.by_id.get(o, {}).get("complements", [])]
+        if owned:
+            out.append(f"goes with the {owned[0]} you have")
+    return out
 
 
 def prompt(catalog: Catalog, item: dict[str, Any], state: DialogueState, message: str) -> list[dict[str, str]]:
@@ -149,13 +249,159 @@ def explain(llm: ChatModel | None, catalog: Catalog, item: dict[str, Any], state
             yield piece, None
     except Exception:  # a failing model must not cost the user the recommendation
         buf = ""
-    text = re.sub(r"\s+", " ", buf).strip().strip('"')
+    text = _clean(buf)
+    if text and not check(text, item, catalog):
+        yield text, True
+    else:
+        yield template(catalog, item, state, components), False
+
+
+def brief(catalog: Catalog, item: dict[str, Any], state: DialogueState, budget_chars: int = 170) -> str:
+    """The item's facts in one short line, most telling first (people, keywords or tags, vocabulary values, limits
+    the user set, then the description's opening) until `budget_chars`: every token here is prefill time on a
+    2-core CPU (about 1 s per 90 tokens), so the line stops at a budget instead of listing the whole record."""
+    from .catalog import PEOPLE_FIELDS
+
+    fields = catalog.manifest.fields
+    limited = set(state.active_constraints())
+    list_vocab = any(f.vocabulary and f.type == "list" for f in fields.values())
+
+    def rank(k: str) -> int:
+        spec = fields[k]
+        if k in PEOPLE_FIELDS:
+            return 0
+        if k in ("keywords", "tags"):
+            return 1
+        if spec.vocabulary and (spec.type == "list" or not list_vocab):
+            return 2  # genres; a scalar one (age rating) only where no list vocabulary exists (product category)
+        if k in limited or spec.filter == "range":
+            return 3
+        return 5 if spec.type == "text" else 4 if spec.type != "string" else 6
+    parts: list[str] = []
+    for k in sorted((k for k in fields if k not in ("id", "year", catalog.manifest.title_field)), key=rank):
+        spec, v = fields[k], item.get(k)
+        if spec.display == "hidden" or v in (None, "", []) or (rank(k) == 6 and k not in limited):
+            continue
+        if k in ("keywords", "tags"):
+            v = _details(item, state)[:3]
+        if isinstance(v, list):
+            v = ", ".join(str(x) for x in v[:2 if k in PEOPLE_FIELDS else 3])
+        elif spec.type == "text":
+            v = _first_clause(str(v), 12)
+        elif (spec.unit or "").upper() == "USD":
+            v = f"${float(v):.2f}"
+        elif spec.unit:
+            v = f"{v} {spec.unit}"
+        label = k.removesuffix(f"_{(spec.unit or '').lower()}").replace("_", " ")
+        part = f"{label}: {v}"
+        if parts and len("; ".join([*parts, part])) > budget_chars:
+            continue
+        parts.append(part)
+    return "; ".join(parts)
+
+
+def _first_clause(text: str, most: int = 16) -> str:
+    """The description's first sentence, or its longest opening of whole clauses within `most` words."""
+    words = re.split(r"(?<=[.;!?])\s", text)[0].split()
+    if len(words) <= most:
+        return " ".join(words).rstrip(".;")
+    cut = [n for n, w in enumerate(words[:most], 1) if w.endswith(",") and n >= 6]
+    return " ".join(words[: cut[-1] if cut else most]).rstrip(",") + " ..."
+
+
+# A worked example, part of the stable prefix (evaluated once per process, then restored from llama.cpp's saved
+# state): small models follow a shown answer far better than described rules. The items are invented.
+_EXAMPLE_USER = ("The user: Liked: Cold Quay (2001)\nMust: runtime <= 100 minutes\n\n"
+                 "[A] Night Harbour (1998) | directors: Ana Ruiz; keywords: smuggling ring, dockworkers; genres: Crime "
+                 "| ties: Ana Ruiz also directed Cold Quay, which you liked; 98 minutes, within your limit of 100 "
+                 "minutes\n"
+                 "[B] Paper Moons (2015) | cast: Lia Okafor; keywords: road trip, sisters; genres: Comedy, Drama "
+                 "| ties: you asked for comedy")
+_EXAMPLE_ANSWER = ("1. From Ana Ruiz, who made Cold Quay: dockworkers against a smuggling ring, under your 100 "
+                   "minutes.\n"
+                   "2. Lia Okafor and her sister bicker across a road trip, so you get the comedy you wanted.")
+
+
+def batch_messages(catalog: Catalog, items: list[dict[str, Any]], state: DialogueState,
+                   tie_lists: list[list[str]]) -> list[dict[str, str]]:
+    """Stable prefix (system prompt and a worked example, per catalog), then the profile, then each item's brief
+    and its ties to the user. Answered as '1. ...' lines, one per item, in order."""
+    m = catalog.manifest
+    system = (f"You write one short sentence per recommended {m.item_noun}, to the user as 'you'. Each sentence "
+              f"names a concrete detail from the {m.item_noun}'s facts (a person, a plot element or a theme) and "
+              f"one of its ties to the user, in at most 18 words. Use only the facts and ties given: never add a "
+              f"year, number, person or title that is not there, and never say who made a title unless a tie says "
+              f"so. No praise words (great, perfect). Answer with numbered lines only.")
+    named = {i: catalog.label(catalog.by_id[i]) for i in [*state.liked_items, *state.disliked_items,
+                                                          *state.rejected_items] if i in catalog.by_id}
+    lines = [f"The user: {state.summary(m, named)}", ""]
+    for n, (it, tl) in enumerate(zip(items, tie_lists)):
+        lines.append(f"[{chr(65 + n)}] {catalog.label(it)} | {brief(catalog, it, state)} | ties: "
+                     f"{'; '.join(tl[:2]) or 'none'}")
+    return [{"role": "system", "content": system}, {"role": "user", "content": _EXAMPLE_USER},
+            {"role": "assistant", "content": _EXAMPLE_ANSWER}, {"role": "user", "content": "\n".join(lines)}]
+
+
+def _clean(raw: str) -> str:
+    """Whole sentences spoken to 'you', or '' when nothing whole is left."""
+    text = re.sub(r"\s+", " ", raw).strip().strip('"')
     # the model sometimes narrates ("fits the user's desire"): speak to the person instead
     text = re.sub(r"\b(?:the|this) user\b", "you", re.sub(r"\bthe user's", "your", text, flags=re.I), flags=re.I)
     if text and not re.search(r"[.!?][\"')]?$", text):  # cut off by the token limit: keep whole sentences only
         ends = [m.end() for m in re.finditer(r"[.!?](?=\s)", text)]
         text = text[: ends[-1]] if ends else ""
-    if text and not check(text, item, catalog):
-        yield text, True
-    else:
-        yield template(catalog, item, state, components), False
+    return text
+
+
+def context(catalog: Catalog, state: DialogueState) -> tuple[set[str], set[float]]:
+    """What an explanation may name besides the item's own facts: the liked titles and the user's own limits."""
+    titles = {catalog.title(catalog.by_id[i]) for i in state.liked_items if i in catalog.by_id}
+    limits = {float(b) for c in state.active_constraints().values() for b in (c.min, c.max) if b is not None}
+    return titles, limits
+
+
+def explain_all(llm: ChatModel | None, catalog: Catalog, items: list[dict[str, Any]], state: DialogueState,
+                components: list[dict[str, float]]) -> Iterator[tuple[int, str, bool | None]]:
+    """Explain every card with ONE streamed call. Yields (index, piece, None) while line `index` is written and
+    (index, final_text, from_llm) as soon as that line is complete and checked (the template where it fails)."""
+    tie_lists = [ties(catalog, it, state, c) for it, c in zip(items, components)]
+    liked_titles, limits = context(catalog, state)
+    done: dict[int, str] = {}
+
+    def final(n: int, raw: str) -> tuple[int, str, bool]:
+        text = _clean(raw)
+        ok = bool(text) and not check(text, items[n], catalog, liked_titles, limits)
+        done[n] = text if ok else template(catalog, items[n], state, components[n])
+        return n, done[n], ok
+
+    if llm is None or not items:
+        for n in range(len(items)):
+            yield final(n, "")
+        return
+    buf, sent = "", {}  # sent: index -> characters of its line already streamed
+    line = re.compile(r"^\s*(\d+)\s*[.):]\s?(.*)$")
+    try:
+        stop = [f"\n{len(items) + 1}."]
+        for piece in llm.stream(batch_messages(catalog, items, state, tie_lists), max_tokens=34 * len(items) + 8,
+                                stable=3, stop=stop):
+            buf += piece
+            rows = buf.split("\n")
+            for k, row in enumerate(rows):
+                m = line.match(row)
+                if not m or not 1 <= int(m.group(1)) <= len(items) or int(m.group(1)) - 1 in done:
+                    continue
+                n, body = int(m.group(1)) - 1, m.group(2)
+                if len(body) > sent.get(n, 0):
+                    yield n, body[sent.get(n, 0):], None
+                    sent[n] = len(body)
+                if k < len(rows) - 1:  # the line ended: check it now, so its card settles while others stream
+                    yield final(n, body)
+    except Exception:  # noqa: BLE001 - a failing model must not cost the user the recommendations
+        pass
+    for row in buf.split("\n"):
+        m = line.match(row)
+        if m and 1 <= int(m.group(1)) <= len(items) and int(m.group(1)) - 1 not in done:
+            yield final(int(m.group(1)) - 1, m.group(2))
+    for n in range(len(items)):
+        if n not in done:
+            yield final(n, "")

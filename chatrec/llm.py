@@ -11,6 +11,7 @@ import json
 import math
 import queue
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any, Protocol
@@ -26,11 +27,35 @@ class ChatModel(Protocol):
     def json(self, messages: list[Message], schema: dict[str, Any], max_tokens: int = 400, stable: int = 1) -> Any:
         """A JSON value that matches `schema` (constrained decoding, never free text)."""
 
-    def stream(self, messages: list[Message], max_tokens: int = 120, stable: int = 1) -> Iterator[str]:
-        """Text pieces of the assistant's reply as they are generated."""
+    def stream(self, messages: list[Message], max_tokens: int = 120, stable: int = 1,
+               stop: list[str] | None = None) -> Iterator[str]:
+        """Text pieces of the assistant's reply as they are generated (ending before any of `stop`)."""
 
     def yes_no(self, messages: list[Message], questions: list[str], stable: int = 1) -> list[float]:
         """log P(Yes) - log P(No) for each question appended as a final user turn after `messages`."""
+
+
+# What each kind of call is for on the path of a turn; the benchmark reports model work by these stages.
+STAGE_OF = {"json": "understanding", "yes_no": "ranking", "stream": "explanation"}
+
+
+class Usage:
+    """Model work per stage (calls, prompt tokens evaluated after prefix reuse, tokens generated, seconds), so a
+    benchmark can say what each stage costs. Updated while the model lock is held."""
+
+    def __init__(self) -> None:
+        self.by_stage: dict[str, dict[str, float]] = {}
+
+    def add(self, kind: str, prompt: int, generated: int, seconds: float) -> None:
+        row = self.by_stage.setdefault(STAGE_OF.get(kind, kind), {"calls": 0, "prompt_tokens": 0,
+                                                                   "generated_tokens": 0, "seconds": 0.0})
+        row["calls"] += 1
+        row["prompt_tokens"] += prompt
+        row["generated_tokens"] += generated
+        row["seconds"] += seconds
+
+    def snapshot(self) -> dict[str, dict[str, float]]:
+        return {k: dict(v) for k, v in self.by_stage.items()}
 
 
 def chatml(messages: list[Message], open_assistant: bool = True) -> str:
@@ -53,6 +78,7 @@ class LlamaCppModel:
         self._states: OrderedDict[bytes, Any] = OrderedDict()
         self._state_cache = state_cache
         self.stats = {"prefix_restored": 0, "prefix_evaluated": 0, "tokens_evaluated": 0, "tokens_reused": 0}
+        self.usage = Usage()
         vocab = self.llm.n_vocab()
         self._yes = [t for t in {self._first_token(w) for w in ("Yes", " Yes", "yes")} if t is not None and t < vocab]
         self._no = [t for t in {self._first_token(w) for w in ("No", " No", "no")} if t is not None and t < vocab]
@@ -96,6 +122,16 @@ class LlamaCppModel:
         self.stats["tokens_evaluated"] += len(toks) - lcp
         self.llm.eval(toks[lcp:])
 
+    def _new_tokens(self, prompt: str) -> int:
+        """Prompt tokens llama.cpp will evaluate for `prompt` after reusing the common prefix in its KV cache."""
+        toks = self._tok(prompt)
+        lcp = 0
+        for a, b in zip(self.llm._input_ids[: self.llm.n_tokens], toks):
+            if a != b:
+                break
+            lcp += 1
+        return max(1, len(toks) - lcp)
+
     def _stable_text(self, messages: list[Message], stable: int) -> str:
         return chatml(messages[:stable], open_assistant=False)
 
@@ -104,12 +140,17 @@ class LlamaCppModel:
 
         grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
         with self.lock:
+            t0, before = time.perf_counter(), self.stats["tokens_evaluated"]
             self._prime(self._stable_text(messages, stable))
-            out = self.llm.create_completion(chatml(messages), grammar=grammar, max_tokens=max_tokens,
+            prompt = chatml(messages)
+            n_prompt = self._new_tokens(prompt) + self.stats["tokens_evaluated"] - before
+            out = self.llm.create_completion(prompt, grammar=grammar, max_tokens=max_tokens,
                                              temperature=0.0, stop=["<|im_end|>"])
+            self.usage.add("json", n_prompt, int(out["usage"]["completion_tokens"]), time.perf_counter() - t0)
         return json.loads(out["choices"][0]["text"])
 
-    def stream(self, messages: list[Message], max_tokens: int = 120, stable: int = 1) -> Iterator[str]:
+    def stream(self, messages: list[Message], max_tokens: int = 120, stable: int = 1,
+               stop: list[str] | None = None) -> Iterator[str]:
         """Generation runs in its own thread, which alone holds the lock: a consumer that resumes the generator
         from another thread (Gradio does) or abandons it can never leave the model locked."""
         q: queue.Queue[str | BaseException | None] = queue.Queue()
@@ -117,11 +158,18 @@ class LlamaCppModel:
         def work() -> None:
             try:
                 with self.lock:
+                    t0, before, n_gen = time.perf_counter(), self.stats["tokens_evaluated"], 0
                     self._prime(self._stable_text(messages, stable))
-                    for chunk in self.llm.create_completion(chatml(messages), max_tokens=max_tokens,
-                                                            temperature=0.0, stop=["<|im_end|>", "<|im_start|>"],
-                                                            stream=True):
-                        q.put(chunk["choices"][0]["text"])
+                    prompt = chatml(messages)
+                    n_prompt = self._new_tokens(prompt) + self.stats["tokens_evaluated"] - before
+                    try:
+                        for chunk in self.llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0,
+                                                                stop=["<|im_end|>", "<|im_start|>", *(stop or [])],
+                                                                stream=True):
+                            n_gen += 1
+                            q.put(chunk["choices"][0]["text"])
+                    finally:
+                        self.usage.add("stream", n_prompt, n_gen, time.perf_counter() - t0)
             except BaseException as e:  # noqa: BLE001 - handed to the consumer
                 q.put(e)
             finally:
@@ -138,6 +186,7 @@ class LlamaCppModel:
 
         out: list[float] = []
         with self.lock:
+            t0, before = time.perf_counter(), self.stats["tokens_evaluated"]
             self._prime(self._stable_text(messages, stable))
             base = chatml(messages, open_assistant=False)
             for q in questions:
@@ -146,6 +195,7 @@ class LlamaCppModel:
                 m = float(logits.max())
                 lse = lambda ids: m + math.log(sum(math.exp(float(logits[i]) - m) for i in ids))  # noqa: E731
                 out.append(lse(self._yes) - lse(self._no))
+            self.usage.add("yes_no", self.stats["tokens_evaluated"] - before, 0, time.perf_counter() - t0)
         return out
 
 
@@ -157,16 +207,26 @@ class OpenAIServerModel:
 
         self.name = f"{base_url}#{model}"
         self.chat = ChatOpenAI(base_url=base_url, model=model, api_key=api_key, temperature=0.0, timeout=120)
+        self.usage = Usage()
 
     def json(self, messages: list[Message], schema: dict[str, Any], max_tokens: int = 400, stable: int = 1) -> Any:
         rf = {"type": "json_object", "schema": schema}
+        t0 = time.perf_counter()
         msg = self.chat.bind(response_format=rf, max_tokens=max_tokens).invoke(_lc(messages))
+        um = getattr(msg, "usage_metadata", None) or {}
+        self.usage.add("json", int(um.get("input_tokens", 0)), int(um.get("output_tokens", 0)), time.perf_counter() - t0)
         return json.loads(msg.content)
 
-    def stream(self, messages: list[Message], max_tokens: int = 120, stable: int = 1) -> Iterator[str]:
-        for chunk in self.chat.bind(max_tokens=max_tokens).stream(_lc(messages)):
-            if chunk.content:
-                yield str(chunk.content)
+    def stream(self, messages: list[Message], max_tokens: int = 120, stable: int = 1,
+               stop: list[str] | None = None) -> Iterator[str]:
+        t0, n = time.perf_counter(), 0
+        try:
+            for chunk in self.chat.bind(max_tokens=max_tokens, **({"stop": stop} if stop else {})).stream(_lc(messages)):
+                if chunk.content:
+                    n += 1
+                    yield str(chunk.content)
+        finally:
+            self.usage.add("stream", 0, n, time.perf_counter() - t0)
 
     def yes_no(self, messages: list[Message], questions: list[str], stable: int = 1) -> list[float]:
         bound = self.chat.bind(max_tokens=1, logprobs=True, top_logprobs=20)

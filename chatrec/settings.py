@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,7 +32,14 @@ class Settings(BaseSettings):
     n_ctx: int = 4096
     n_recommendations: int = Field(4, ge=1, le=10)
     n_candidates: int = Field(40, ge=5, le=500, description="Retrieved candidates before ranking.")
-    n_llm_scored: int = Field(6, ge=0, le=40, description="Top candidates the LLM scores by Yes/No logits.")
+    n_llm_scored: int = Field(0, ge=0, le=40, description="Top candidates the LLM scores by Yes/No logits. Off by "
+                              "default: it measured +0.0005 +- 0.0007 NDCG@10 on 300 Games users for ~3 s a turn.")
     max_message_chars: int = Field(2000, ge=10)
     llm_explanations: bool = Field(True, description="LLM writes explanations (checked); False = templates only.")
+    explanation_calls: Literal["one", "per_item"] = Field(
+        "one", description="'one' streamed model call explains all cards of a turn; 'per_item' = one call per card "
+                           "(the legacy pipeline, kept for the benchmark).")
+    understanding_llm: Literal["auto", "always", "never"] = Field(
+        "auto", description="When the model reads a message: 'auto' only for words the rules could not place, "
+                            "'always' every turn (legacy), 'never' rules only.")
     seed: int = 7

@@ -6,7 +6,7 @@ import pytest
 from chatrec.catalog import Catalog
 from chatrec.explanation import check, template
 from chatrec.settings import Settings
-from chatrec.state import DialogueState
+from chatrec.state import Constraint, DialogueState
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def test_template_only_uses_record_facts(cat: Catalog) -> None:
     st.liked_attributes.genres.append("Crime")
     heat = cat.by_id["heat-1995"]
     t = template(cat, heat, st, {"liked_similarity": 0.6})
-    assert t.startswith("Heat (1995)") and "Crime" in t and "Collateral" in t
+    assert t.startswith("Heat (1995)") and "you asked for crime" in t and "Collateral" in t
     assert check(t.replace("Collateral", ""), heat, cat) == []
 
 
@@ -81,3 +81,91 @@ def test_a_sentence_cut_off_by_the_token_limit_is_never_shown(cat: Catalog) -> N
     text, from_llm = list(explain(_Rambler("A long, moody heist film that follows a crew and the"),
                                   cat, heat, st, "a heist film", {}))[-1]
     assert from_llm is False and text == template(cat, heat, st, {})
+
+
+class _Lister:
+    """A unit-test double for the one-call path: streams a numbered list in small pieces, as the model does."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.calls = 0
+
+    def stream(self, messages, max_tokens: int = 120, stable: int = 1, stop=None):  # noqa: ANN001, ANN201
+        self.calls += 1
+        for k in range(0, len(self.text), 7):
+            yield self.text[k:k + 7]
+
+
+def _state_liking(cat: Catalog, *ids: str) -> DialogueState:
+    from chatrec.state import Turn
+
+    st = DialogueState(catalog="movies", liked_items=list(ids))
+    st.turns.append(Turn(role="user", text="I loved " + " and ".join(cat.title(cat.by_id[i]) for i in ids)))
+    return st
+
+
+def test_one_call_streams_each_line_into_its_card_and_checks_it(cat: Catalog) -> None:
+    from chatrec.explanation import explain_all
+
+    items = [cat.by_id["heat-1995"], cat.by_id["collateral-2004"]]
+    st = _state_liking(cat, "thief-1981")
+    llm = _Lister("1. Al Pacino and Robert De Niro face off in a long, moody heist story.\n"
+                  "2. Tom Hanks plays a cab driver in this 1987 comedy.\n")
+    out = list(explain_all(llm, cat, items, st, [{}, {}]))
+    assert llm.calls == 1
+    deltas = {n: "".join(p for m, p, src in out if m == n and src is None) for n in (0, 1)}
+    assert deltas[0].startswith("Al Pacino and Robert De Niro")
+    finals = {n: (p, src) for n, p, src in out if src is not None}
+    assert finals[0] == ("Al Pacino and Robert De Niro face off in a long, moody heist story.", True)
+    assert finals[1][1] is False and finals[1][0] == template(cat, items[1], st, {})  # false claims: template
+    # the first card settles before the second line is streamed
+    first_final = next(k for k, (n, p, src) in enumerate(out) if src is not None)
+    assert any(n == 1 and src is None for n, p, src in out[first_final:])
+
+
+def test_missing_or_garbled_lines_fall_back_to_the_template(cat: Catalog) -> None:
+    from chatrec.explanation import explain_all
+
+    items = [cat.by_id["heat-1995"], cat.by_id["collateral-2004"], cat.by_id["heat-1995"]]
+    st = DialogueState(catalog="movies")
+    out = list(explain_all(_Lister("Sure! Here are my thoughts.\n2. A cab ride through one long night in Los "
+                                   "Angeles with a hitman"), cat, items, st, [{}, {}, {}]))
+    finals = {n: (p, src) for n, p, src in out if src is not None}
+    assert sorted(finals) == [0, 1, 2]
+    assert all(src is False for _, src in finals.values())  # line 2 was cut off mid-sentence: never shown
+
+
+def test_ties_are_true_links_to_what_the_user_liked_and_limited(cat: Catalog) -> None:
+    from chatrec.explanation import ties
+
+    st = _state_liking(cat, "collateral-2004")
+    st.constraints["runtime_minutes"] = Constraint(max=180)
+    t = ties(cat, cat.by_id["heat-1995"], st, {})
+    assert t[0] == "Michael Mann also directed Collateral, which you liked"
+    assert "170 minutes, within your limit of 180 minutes" in t
+
+
+def test_explanation_quality_flags_stock_phrases_and_finds_concrete_facts(cat: Catalog) -> None:
+    from chatrec.explanation_quality import judge
+
+    heat = cat.by_id["heat-1995"]
+    st = _state_liking(cat, "collateral-2004")
+    good = judge("Like Collateral, it is a Michael Mann crime film, with Al Pacino chasing a crew of thieves.", heat,
+                 st, cat)
+    assert good.passes_fact_check and good.concrete_fact and good.refers_to_user and not good.stock_phrase
+    stock = judge("A great crime drama that fits your description.", heat, DialogueState(catalog="movies"), cat)
+    assert stock.stock_phrase and not stock.concrete_fact and not stock.refers_to_user
+
+
+def test_a_liked_title_may_be_named_only_with_what_it_really_shares(cat: Catalog) -> None:
+    """'Like Collateral' is allowed as the reason, but the people said beside it must be in Collateral's record too:
+    the 1.5B model wrote 'Frances McDormand and William H. Macy, who made Collateral' for Fargo."""
+    from chatrec.explanation import context
+
+    st = _state_liking(cat, "collateral-2004")
+    titles, limits = context(cat, st)
+    heat, fargo = cat.by_id["heat-1995"], cat.by_id["fargo-1996"]
+    assert check("Michael Mann, who also made Collateral, sets a heist crew against a detective.", heat, cat,
+                 titles, limits) == []
+    assert check("Frances McDormand, who made Collateral, stars in a kidnapping plot.", fargo, cat, titles, limits)
+    assert check("Like Collateral, a heist film.", heat, cat) != []  # without the context a title is never allowed

@@ -34,3 +34,18 @@ def test_bad_model_paths_give_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="not a GGUF"):
         resolve_model(str(junk), tmp_path)
     assert resolve_model("smoke", tmp_path).suffix == ".gguf"
+
+
+def test_small_model_is_assembled_verified_and_answers(tmp_path: Path) -> None:
+    """CHATREC_MODEL=small: the 0.5B GGUF from its 6 PyPI part packages, sha256-checked like the default."""
+    from chatrec.llm import LlamaCppModel
+    from chatrec.model_files import SPLIT_MODELS
+
+    p = resolve_model("small", tmp_path)
+    assert p.stat().st_size == SPLIT_MODELS["small"].size and p.with_suffix(".sha256").exists()
+    llm = LlamaCppModel(str(p), n_ctx=512, n_threads=2)
+    out = llm.json([{"role": "system", "content": "Answer in JSON."}, {"role": "user", "content": "Is 2 > 1?"}],
+                   {"type": "object", "properties": {"answer": {"type": "boolean"}}, "required": ["answer"]},
+                   max_tokens=16)
+    assert isinstance(out["answer"], bool)
+    assert llm.usage.by_stage["understanding"]["calls"] == 1

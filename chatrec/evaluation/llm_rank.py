@@ -140,8 +140,9 @@ class CachedModel:
             self.hits += 1
         return got
 
-    def stream(self, messages: list[Message], max_tokens: int = 120, stable: int = 1) -> Iterator[str]:
-        return self.model.stream(messages, max_tokens=max_tokens, stable=stable)
+    def stream(self, messages: list[Message], max_tokens: int = 120, stable: int = 1,
+               stop: list[str] | None = None) -> Iterator[str]:
+        return self.model.stream(messages, max_tokens=max_tokens, stable=stable, stop=stop)
 
 
 def open_model(settings: Any, model: str | None = None) -> CachedModel:
