@@ -1,6 +1,7 @@
 """Candidates: hard constraints decide what may be shown (in code), retrieval decides what is worth ranking."""
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,31 +71,116 @@ def query_text(state: DialogueState, message: str, catalog: Catalog) -> str:
     return ". ".join(p for p in parts if p)
 
 
-def retrieve(index: Index, catalog: Catalog, state: DialogueState, qvec: np.ndarray, allowed: set[str],
-             n: int) -> tuple[list[str], dict[str, int]]:
-    """Candidates from the query, from neighbours of liked items, from co-occurrence and from the items that have a
-    person or keyword the user asked for, all within `allowed`."""
+@dataclass
+class _Lookups:
+    """Per-catalog tables retrieval reads every turn, built once: ids by popularity and by vocabulary value."""
+
+    by_popularity: list[str]
+    by_value: dict[str, list[str]]  # lower-cased vocabulary value -> ids having it, most popular first
+    has_popularity: bool
+
+
+_LOOKUPS: dict[int, tuple[Any, _Lookups]] = {}
+
+
+def lookups(catalog: Catalog) -> _Lookups:
+    """The catalog's `_Lookups`, cached while the catalog object lives (catalogs are read-only after loading)."""
+    hit = _LOOKUPS.get(id(catalog))
+    if hit is not None and hit[0]() is catalog:
+        return hit[1]
+    order = sorted(catalog.items, key=lambda it: -float(it.get("popularity") or 0))  # stable: catalog order on ties
+    by_value: dict[str, list[str]] = {}
+    vocab_fields = [k for k, f in catalog.manifest.fields.items() if f.vocabulary]
+    for it in order:
+        for k in vocab_fields:
+            v = it.get(k)
+            for x in v if isinstance(v, list) else [v] if v else []:
+                by_value.setdefault(str(x).lower(), []).append(it["id"])
+    out = _Lookups([it["id"] for it in order], by_value, any(it.get("popularity") for it in catalog.items))
+    _LOOKUPS[id(catalog)] = (weakref.ref(catalog), out)
+    return out
+
+
+def _first(ids: list[str], allowed: set[str], n: int, skip: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    out: list[str] = []
+    for i in ids:
+        if i in allowed and i not in skip:
+            out.append(i)
+            if len(out) >= n:
+                break
+    return out
+
+
+def wanted_values(catalog: Catalog, state: DialogueState) -> list[str]:
+    """The vocabulary values (genres, categories...) the user asked for softly, lower-cased, in order."""
+    lk = lookups(catalog)
+    words = [*state.liked_attributes.all(), *state.soft_preferences]
+    return list(dict.fromkeys(w.lower() for w in words if w.lower() in lk.by_value))
+
+
+def candidate_sources(index: Index, catalog: Catalog, state: DialogueState, qvec: np.ndarray, allowed: set[str],
+                      n: int) -> dict[str, list[str]]:
+    """Each source's own candidates in its own order, all within `allowed` and never a liked or owned item; a
+    source may repeat another's items (the evaluation reports recall per source from this).
+
+    - query: nearest items to the query embedding;
+    - vocabulary_popular: the best-known items with the wanted vocabulary values (all of them first), so "a comedy"
+      brings the comedies people know, not only the ones whose text is nearest to the word;
+    - liked_neighbour: nearest items by content to each of the last liked items;
+    - co_occurrence: the items most often liked together with the liked items (summed over them, as the ranker does);
+    - sequence: the catalog's sequence model's top next items after the liked items, where the catalog has one;
+    - attribute: the work of wanted people and items with wanted keywords, most popular first;
+    - popular: the best-known items within the limits (catalogs with popularity), a floor under everything else;
+    - complement: items that go with what the user owns.
+    """
+    lk = lookups(catalog)
+    skip = set(state.liked_items) | set(state.owned_items)
     where = where_filter(catalog, state.active_constraints())
     k = min(len(catalog.items), n * 2)
-    got: dict[str, str] = {}
-    for i, _ in index.query(catalog, qvec, k, where):
-        got.setdefault(i, "query")
+    out: dict[str, list[str]] = {"query": [i for i, _ in index.query(catalog, qvec, k, where)]}
+    values = wanted_values(catalog, state)
+    vp: list[str] = []
+    if values:
+        lists = [lk.by_value[v] for v in values]
+        if len(lists) > 1:
+            sets = [set(x) for x in lists[1:]]
+            vp = _first([i for i in lists[0] if all(i in s for s in sets)], allowed, n, skip)
+        for x in lists:
+            vp += _first(x, allowed, n, skip)
+    out["vocabulary_popular"] = vp
     pos, mat = index.matrix(catalog)
+    out["liked_neighbour"] = []
     for lid in state.liked_items[-3:]:
         if lid in pos:
-            for i, _ in index.query(catalog, mat[pos[lid]], n, where):
-                got.setdefault(i, "liked_neighbour")
-        for i, _ in catalog.neighbors.get(lid, [])[:n]:
-            got.setdefault(i, "co_occurrence")
+            out["liked_neighbour"] += [i for i, _ in index.query(catalog, mat[pos[lid]], n, where)]
+    collab: dict[str, float] = {}
+    for lid in state.liked_items:
+        for j, w in catalog.neighbors.get(lid, []):
+            collab[j] = collab.get(j, 0.0) + w
+    out["co_occurrence"] = _first(sorted(collab, key=lambda j: -collab[j]), allowed, n * 2, skip)
+    out["sequence"] = []
+    if catalog.sequence is not None and state.liked_items:
+        z = catalog.sequence.zscores(state.liked_items)
+        if z is not None:
+            order = np.argsort(-np.nan_to_num(z, nan=-np.inf), kind="stable")
+            out["sequence"] = _first([catalog.sequence.item_ids[t] for t in order[: n * 4]], allowed, n, skip)
+    out["attribute"] = []
     for attr in [*state.liked_attributes.people[-3:], *state.liked_attributes.keywords[-3:]]:
-        have = [i for i in catalog.attribute_index.get(attr.lower(), []) if i in allowed]
-        for i in have[:n]:  # "with Tom Hanks", "about time travel": the most popular that pass the constraints
-            got.setdefault(i, "attribute")
-    for oid in state.owned_items:
-        for cid in catalog.by_id.get(oid, {}).get("complements", []):
-            got.setdefault(cid, "complement")
-    ids = [i for i in got if i in allowed and i not in state.liked_items and i not in state.owned_items]
+        out["attribute"] += _first(catalog.attribute_index.get(attr.lower(), []), allowed, n, skip)
+    out["popular"] = _first(lk.by_popularity, allowed, n, skip) if lk.has_popularity else []
+    out["complement"] = [c for oid in state.owned_items for c in catalog.by_id.get(oid, {}).get("complements", [])]
+    return {src: list(dict.fromkeys(i for i in ids if i in allowed and i not in skip)) for src, ids in out.items()}
+
+
+def retrieve(index: Index, catalog: Catalog, state: DialogueState, qvec: np.ndarray, allowed: set[str],
+             n: int) -> tuple[list[str], dict[str, int]]:
+    """Candidates from every source of `candidate_sources`, each item credited to the first source that brought it;
+    returns the ids and how many each source contributed."""
+    got: dict[str, str] = {}
+    for src, ids in candidate_sources(index, catalog, state, qvec, allowed, n).items():
+        for i in ids:
+            got.setdefault(i, src)
     sources: dict[str, int] = {}
-    for i in ids:
-        sources[got[i]] = sources.get(got[i], 0) + 1
-    return ids, sources
+    for src in got.values():
+        sources[src] = sources.get(src, 0) + 1
+    return list(got), sources

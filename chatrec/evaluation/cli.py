@@ -1,4 +1,4 @@
-"""`python -m chatrec eval rank|converse|rating|tune ...` (registered by chatrec/cli.py)."""
+"""`python -m chatrec eval rank|converse|replay|rating|tune ...` (registered by chatrec/cli.py)."""
 from __future__ import annotations
 
 import argparse
@@ -35,6 +35,14 @@ def add_eval_parser(sub: Any) -> None:
     c.add_argument("--llm", default=None, help="model for the `chatrec` row (default, small, smoke, a GGUF path); "
                                                "without it only the rules-only `retrieval` ablation runs")
     c.add_argument("--llm-dialogues", type=int, default=30, help="seeded sample for the LLM row (default 30)")
+    rp = es.add_parser("replay", help="the seekers' real ReDial messages through the product: Recall@1/10/50 of "
+                                      "the recommender's next movie, candidate recall per source")
+    rp.add_argument("--dialogues", type=_users, default=None, help="seeded sample of dialogues (default: all)")
+    rp.add_argument("--seed", type=int, default=0)
+    rp.add_argument("--json", type=Path, default=None)
+    rp.add_argument("--out", type=Path, default=Path("eval-out"))
+    rp.add_argument("--as-of-year", type=int, default=2018, help="the year the requests are made in (default 2018, "
+                                                                 "when ReDial's test split was collected; 0: this year)")
     n = es.add_parser("understand", help="phrasing benchmark: exact match of the state change per utterance, per "
                                          "category, rules only (and with --llm), and the reader's ms per message")
     n.add_argument("--bench", type=Path, default=None, help="JSONL benchmark (default tests/data/phrasings.jsonl)")
@@ -72,6 +80,10 @@ def run_eval(args: argparse.Namespace) -> int:
             from .converse_eval import run as run_c
 
             run_c(args.dialogues, args.seed, args.json, args.out, llm=args.llm, llm_dialogues=args.llm_dialogues)
+        elif args.eval_cmd == "replay":
+            from .replay import run as run_p
+
+            run_p(args.dialogues, args.seed, args.json, args.out, as_of_year=args.as_of_year or None)
         elif args.eval_cmd == "understand":
             from .understand_eval import BenchError, run as run_u
 

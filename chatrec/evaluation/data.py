@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -264,3 +265,27 @@ def cold_items(split: RankSplit, fraction: float, seed: int = 0) -> RankSplit:
                      split.target_pos[rows], [s for s in train if s],
                      {**split.info, "cold_items": n_cold, "cold_fraction": fraction, "cold_seed": seed},
                      split._years(rows))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# ReDial (Li et al., NeurIPS 2018)
+
+REDIAL_MENTION = re.compile(r"@(\d+)")
+
+
+def redial_test() -> list[dict[str, Any]]:
+    """The dialogues of ReDial's official test split, in file order (`redial/test_data.jsonl`)."""
+    import json
+
+    with open(need("redial", "test_data.jsonl"), encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def redial_name(mentions: dict[str, str], movie_id: str) -> str:
+    """A mention as ReDial's own movie list names it, e.g. 'American Pie (1999)' (spaces collapsed)."""
+    return " ".join(str(mentions.get(movie_id) or "").split())
+
+
+def redial_text(text: str, mentions: dict[str, str]) -> str:
+    """A message with every @id written as the movie's name, the way the seeker saw it on screen."""
+    return REDIAL_MENTION.sub(lambda m: redial_name(mentions, m.group(1)) or "a movie", text).strip()

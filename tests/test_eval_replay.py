@@ -1,0 +1,85 @@
+"""`eval replay`: the protocol's selection rules on a hand-made dialogue, then end to end on a tiny ReDial sample
+(real embedder, real Chroma in a temp folder, no LLM)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import need_shared
+
+
+def _catalog():
+    from chatrec.catalog import Catalog
+    from chatrec.manifest import Manifest
+
+    man = Manifest.model_validate({"name": "t", "domain": "movies", "item_noun": "movie", "item_noun_plural": "movies",
+                                   "description": "test", "title_field": "title",
+                                   "fields": {"id": {"type": "string", "required": True},
+                                              "title": {"type": "string", "required": True},
+                                              "year": {"type": "integer"},
+                                              "popularity": {"type": "number"}}})
+    items = [{"id": "a", "title": "Alien", "year": 1979, "popularity": 5},
+             {"id": "b", "title": "Heat", "year": 1995, "popularity": 9},
+             {"id": "c", "title": "Casablanca", "year": 1942, "popularity": 1}]
+    return Catalog("t", Path("."), man, items, {})
+
+
+def test_targets_are_first_recommender_mentions_the_seeker_had_not_named() -> None:
+    from chatrec.evaluation.replay import build_dialogues
+
+    raw = [{"conversationId": 1, "initiatorWorkerId": 10,
+            "movieMentions": {"1": "Alien (1979)", "2": "Heat  (1995)", "3": "Casablanca (1942)", "4": "Nope (2031)"},
+            "messages": [{"senderWorkerId": 11, "text": "hi"},
+                         {"senderWorkerId": 10, "text": "I loved @1"},
+                         {"senderWorkerId": 11, "text": "Then @1 again, or @2? Also @4"},
+                         {"senderWorkerId": 10, "text": ""},
+                         {"senderWorkerId": 11, "text": "@2 for sure, and @3"}]}]
+    (d,), st = build_dialogues(raw, _catalog())
+    assert d.steps == [("say", "I loved Alien (1979)"), ("target", "b"), ("target", "c")]
+    assert st["named_by_seeker_first"] == 1 and st["repeated"] == 1 and st["not_in_catalog"] == 1
+    assert st["targets"] == 2 and d.named == ["a", "b", "c"]
+
+
+def test_ratio_summary_counts_hits_over_all_targets() -> None:
+    import numpy as np
+
+    from chatrec.evaluation.replay import ratio_summary
+
+    out = ratio_summary({"n": np.array([1.0, 3.0]), "recall@1": np.array([1.0, 0.0])}, n_boot=200)
+    assert out["recall@1"] == pytest.approx(0.25) and out["targets"] == 4
+    lo, hi = out["recall@1_ci95"]
+    assert 0.0 <= lo <= 0.25 <= hi <= 1.0
+
+
+def test_replay_tiny_end_to_end(tmp_path: Path) -> None:
+    need_shared("redial", "test_data.jsonl")
+    need_shared("ml-latest-small", "ratings.csv")
+    from chatrec import candidates
+    from chatrec.evaluation.replay import KS, run
+    from chatrec.settings import Settings
+
+    orig = candidates.candidate_sources
+    s = Settings(data_dir=tmp_path / "data", chroma_path=tmp_path / "chroma", n_threads=2)
+    res = run(dialogues=3, seed=0, json_path=tmp_path / "r.json", out_dir=tmp_path, settings=s, quiet=True,
+              progress=False, tiny=True)
+    assert candidates.candidate_sources is orig  # the observer is removed after the run
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert set(data) == {"chatrec", "popularity"}
+    c, p = data["chatrec"], data["popularity"]
+    assert c["targets"] == p["targets"] > 0 and c["llm"] == "none" and c["as_of_year"] == 2018
+    for m in (c, p):
+        vals = [m[f"recall@{k}"] for k in KS]
+        assert all(0.0 <= v <= 1.0 for v in vals) and vals == sorted(vals)
+    assert c["recall@50"] <= c["candidate_recall"] <= 1.0
+    per_source = {k: v for k, v in c.items() if k.startswith("candidate_recall_") and not k.endswith("_ci95")}
+    assert "candidate_recall_query" in per_source
+    assert all(0.0 <= v <= c["candidate_recall"] + 1e-9 for v in per_source.values())
+    assert c["candidate_sources_ms_p50"] is not None and c["candidate_sources_ms_p50"] < 1000
+    rows = [json.loads(line) for line in (tmp_path / "replay-transcripts.jsonl").read_text().splitlines()]
+    assert len(rows) == 3 and sum(len(r["targets"]) for r in rows) == c["targets"]
+    for r in rows:
+        for t in r["targets"]:
+            assert t["rank"] is None or t["rank"] >= 1 and t["popularity_rank"] >= 1
+    assert (tmp_path / "replay-redial.md").exists() and (tmp_path / "replay-redial.png").stat().st_size > 1000
