@@ -27,7 +27,7 @@ SCRIPTS: dict[str, list[str | tuple[str, int]]] = {
     "movies": ["something funny for tonight, nothing over 100 minutes", "I loved Heat and Collateral",
                ("dislike", 0), "no horror, and make it anything up to 2 and a half hours", "more like the second one",
                "who's in the second one?", "not that one, something older",
-               "something mind-bending with a twist ending"],
+               "a cozy film for a rainy sunday afternoon"],
     "products": ["I'm hosting Thanksgiving for 12, what do I need?", "I already have a roasting pan",
                  ("like", 1), "under $40 please", "what about the first one, how much is it?",
                  "something for a kid who just started playing soccer"],

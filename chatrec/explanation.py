@@ -16,11 +16,16 @@ from .catalog import Catalog, norm_title
 from .llm import ChatModel
 from .state import DialogueState
 
-GENRE_WORDS = {"comedy": "Comedy", "comedic": "Comedy", "horror": "Horror", "thriller": "Thriller",
-               "sci-fi": "Science Fiction", "science fiction": "Science Fiction", "western": "Western",
-               "documentary": "Documentary", "animated": "Animation", "romantic": "Romance", "romance": "Romance",
-               "musical": "Music", "war film": "War", "war movie": "War", "fantasy": "Fantasy", "mystery": "Mystery",
-               "crime": "Crime", "action": "Action"}
+def genre_claims(catalog: Catalog) -> dict[str, set[str]]:
+    """Vocabulary value -> the words that claim it ("comedic", "rom-com", "sci-fi", "war film"), from the
+    manifest's synonyms: those that are forms of the value's own name (same first three letters, not '-ing'
+    adjectives), so "heist" or "space" in a sentence are not read as genre claims."""
+    syn = catalog.manifest.synonyms_for("genres") if "genres" in catalog.manifest.fields else {}
+    out: dict[str, set[str]] = {}
+    for word, value in syn.items():
+        if word == value.lower() or (word[:3] == value.lower()[:3] and not word.endswith("ing")):
+            out.setdefault(value, set()).add(word)
+    return out
 
 # Capitalised words that start sentences or name genres/places generically; never treated as person names.
 _COMMON = {"The", "This", "It", "Its", "A", "An", "If", "You", "Your", "With", "For", "And", "As", "Since", "Like",
@@ -72,10 +77,8 @@ def check(text: str, item: dict[str, Any], catalog: Catalog, allowed_titles: set
         if year is None or int(year) // 10 * 10 != int(d):
             problems.append(f"wrong decade {d}s")
     # genre claims: a genre word the record does not carry
-    vocab = (catalog.manifest.fields.get("genres").vocabulary or []) if "genres" in catalog.manifest.fields else []
     own_genres = {g.lower() for g in item.get("genres") or []}
-    for g in vocab:
-        words = {g.lower(), *(w for w, v in GENRE_WORDS.items() if v == g)}
+    for g, words in genre_claims(catalog).items():
         if g.lower() not in own_genres and any(re.search(rf"\b{re.escape(w)}\b", text.lower()) for w in words):
             problems.append(f"calls it {g}, which the record does not")
     # durations and prices

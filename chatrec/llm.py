@@ -54,6 +54,12 @@ class Usage:
         row["generated_tokens"] += generated
         row["seconds"] += seconds
 
+    def extend(self, kind: str, generated: int, seconds: float) -> None:
+        """More of a call already counted (a stream's tokens after its first)."""
+        row = self.by_stage[STAGE_OF.get(kind, kind)]
+        row["generated_tokens"] += generated
+        row["seconds"] += seconds
+
     def snapshot(self) -> dict[str, dict[str, float]]:
         return {k: dict(v) for k, v in self.by_stage.items()}
 
@@ -162,14 +168,21 @@ class LlamaCppModel:
                     self._prime(self._stable_text(messages, stable))
                     prompt = chatml(messages)
                     n_prompt = self._new_tokens(prompt) + self.stats["tokens_evaluated"] - before
+                    t1 = t0
                     try:
                         for chunk in self.llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0,
                                                                 stop=["<|im_end|>", "<|im_start|>", *(stop or [])],
                                                                 stream=True):
                             n_gen += 1
+                            if n_gen == 1:  # counted at once, so a benchmark mark taken mid-stream sees the prefill
+                                t1 = time.perf_counter()
+                                self.usage.add("stream", n_prompt, 1, t1 - t0)
                             q.put(chunk["choices"][0]["text"])
                     finally:
-                        self.usage.add("stream", n_prompt, n_gen, time.perf_counter() - t0)
+                        if n_gen:
+                            self.usage.extend("stream", n_gen - 1, time.perf_counter() - t1)
+                        else:
+                            self.usage.add("stream", n_prompt, 0, time.perf_counter() - t0)
             except BaseException as e:  # noqa: BLE001 - handed to the consumer
                 q.put(e)
             finally:

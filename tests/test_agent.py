@@ -218,7 +218,7 @@ def test_a_turn_costs_at_most_one_call_before_the_cards_and_one_for_all_explanat
     word, at most one otherwise (about the words it could not place), one streamed call explaining every card, and
     about 200 generated tokens a turn at most."""
     s = rec.new_session()
-    for text, max_before in (("a comedy under 2 hours", 0), ("something mind-bending with a twist ending", 1)):
+    for text, max_before in (("a comedy under 2 hours", 0), ("a cozy film for a rainy sunday afternoon", 1)):
         before = rec.llm.usage.snapshot()
         r = rec.respond(s, text)
         used = _used(rec, before)
