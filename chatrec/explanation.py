@@ -100,7 +100,7 @@ def check(text: str, item: dict[str, Any], catalog: Catalog, allowed_titles: set
     spots = [(m.start(), m.end()) for t in named for m in re.finditer(re.escape("x" * len(t)), text)]
     for m in re.finditer(r"\b([A-Z][A-Za-z'\-]*[a-z](?:\s+(?:de|De|van|von|del|da)?\s*[A-Z][A-Za-z'\-]*[a-z]){1,2})\b",
                          text):
-        name = m.group(1)
+        name = re.sub(r"'s$", "", m.group(1))  # "Al Pacino's detective"
         words = name.split()
         if all(w in _COMMON for w in words):
             continue
@@ -116,26 +116,24 @@ def check(text: str, item: dict[str, Any], catalog: Catalog, allowed_titles: set
 
 
 def template(catalog: Catalog, item: dict[str, Any], state: DialogueState, components: dict[str, float]) -> str:
-    """A fact-only explanation used when the LLM's sentence fails the check (or LLM explanations are off): the
-    item's concrete facts and the first tie to what this user said or liked."""
+    """A fact-only explanation used when the model's words fail the check (or model explanations are off): the
+    item's concrete facts, then its first two ties to what this user said or liked."""
     genres = item.get("genres") or ([item["category"]] if item.get("category") else [])
-    facts = []
-    if genres:
-        facts.append("/".join(genres[:3]).lower())
+    facts = "/".join(genres[:3]).lower()
     if item.get("directors"):
-        facts.append(f"directed by {item['directors'][0]}")
+        facts += f" by {item['directors'][0]}"
     if item.get("cast"):
-        facts.append(f"with {item['cast'][0]}")
+        facts += f", with {item['cast'][0]}"
     detail = _details(item, state)
     if detail:
-        facts.append(f"about {detail[0]}")
-    if item.get("runtime_minutes"):
-        facts.append(f"{item['runtime_minutes']} minutes")
-    if item.get("price_usd") is not None:
-        facts.append(f"${item['price_usd']:.2f}")
-    head = f"{catalog.label(item)}: " + ", ".join(facts)
+        facts += f", about {detail[0]}"
     tie = ties(catalog, item, state, components)[:2]
-    return head + (f"; {'; '.join(tie)}." if tie else ".")
+    if not any(t.startswith("At ") for t in tie):
+        if item.get("runtime_minutes"):
+            facts += f", {item['runtime_minutes']} minutes"
+        if item.get("price_usd") is not None:
+            facts += f", ${item['price_usd']:.2f}"
+    return f"{catalog.label(item)}: {facts.strip(', ')}." + "".join(f" {t}." for t in tie)
 
 
 STOP = set("""a an the and or but if then so of to in on at by for with from about as into like than that this these
@@ -144,7 +142,8 @@ something anything some any more most less much many very really just only also 
 wanted would could should can will shall may might must do does did done have has had get got give show tell me find
 looking look mood feel feeling tonight today night weekend one ones kind sort thing things lot good great nice
 maybe perhaps okay ok yes yeah hi hello thanks thank other another again instead still even ever never how when where
-why there here make made let watch watched seen see saw""".split())
+why there here make made let watch watched seen see saw minute minutes hour hours year years dollars
+bucks under over less than least most""".split())
 
 
 def user_words(state: DialogueState) -> set[str]:
@@ -182,10 +181,22 @@ def ties(catalog: Catalog, item: dict[str, Any], state: DialogueState, component
         elif same_cast:
             out.append(f"{same_cast[0]} is also in {name}, which you liked")
         elif same_kw:
-            out.append(f"{same_kw[0]}, as in {name}, which you liked")
+            out.append(f"It shares {same_kw[0]} with {name}, which you liked")
         elif len(same_genre) >= 2:
-            out.append(f"{' and '.join(g.lower() for g in same_genre[:2])}, like {name}, which you liked")
+            out.append(f"It is {' and '.join(g.lower() for g in same_genre[:2])}, like {name}, which you liked")
         if out:
+            break
+    wanted = state.liked_attributes.all() + state.soft_preferences
+    have = {str(x).lower() for k in ("genres", "keywords", "tags", "cast", "directors", "category")
+            for x in ((item.get(k) or []) if isinstance(item.get(k), list) else [item.get(k)]) if x}
+    hits = [a for a in wanted if a.lower() in have]
+    if hits:
+        out.append(f"You asked for {' and '.join(h if h[:1].isupper() and ' ' in h else h.lower() for h in hits[:2])}")
+    said = user_words(state)
+    for k in _details(item, state)[:6]:
+        words = set(re.findall(r"[a-z]+", k.lower())) & said
+        if words and not any(k.lower() in t.lower() for t in out):
+            out.append(f"It has {k}, and you said '{sorted(words)[0]}'")
             break
     for name, c in state.active_constraints().items():
         spec = catalog.manifest.fields.get(name)
@@ -196,29 +207,17 @@ def ties(catalog: Catalog, item: dict[str, Any], state: DialogueState, component
         shown = f"${v:.2f}" if (spec.unit or "").upper() == "USD" else f"{v}{unit}"
         if c.max is not None and c.min is None:
             limit = f"${c.max:g}" if (spec.unit or "").upper() == "USD" else f"{c.max:g}{unit}"
-            out.append(f"{shown}, within your limit of {limit}")
+            out.append(f"At {shown} it is within your limit of {limit}")
         elif c.min is not None and c.max is None:
             limit = f"${c.min:g}" if (spec.unit or "").upper() == "USD" else f"{c.min:g}{unit}"
-            out.append(f"{shown}, above your minimum of {limit}")
+            out.append(f"At {shown} it meets your minimum of {limit}")
         elif c.min is not None and c.max is not None:
-            out.append(f"{shown}, in the range you asked for")
-    wanted = state.liked_attributes.all() + state.soft_preferences
-    have = {str(x).lower() for k in ("genres", "keywords", "tags", "cast", "directors", "category")
-            for x in ((item.get(k) or []) if isinstance(item.get(k), list) else [item.get(k)]) if x}
-    hits = [a for a in wanted if a.lower() in have]
-    if hits:
-        out.append(f"you asked for {' and '.join(h if h[:1].isupper() and ' ' in h else h.lower() for h in hits[:2])}")
-    said = user_words(state)
-    for k in _details(item, state)[:6]:
-        words = set(re.findall(r"[a-z]+", k.lower())) & said
-        if words and not any(k.lower() in t.lower() for t in out):
-            out.append(f"{k} (you said '{sorted(words)[0]}')")
-            break
+            out.append(f"At {shown} it is in the range you asked for")
     if components.get("complement"):
         owned = [catalog.title(catalog.by_id[o]) for o in state.owned_items
                  if item["id"] in catalog.by_id.get(o, {}).get("complements", [])]
         if owned:
-            out.append(f"goes with the {owned[0]} you have")
+            out.append(f"It goes with the {owned[0]} you have")
     return out
 
 
@@ -314,33 +313,25 @@ def _first_clause(text: str, most: int = 16) -> str:
 
 # A worked example, part of the stable prefix (evaluated once per process, then restored from llama.cpp's saved
 # state): small models follow a shown answer far better than described rules. The items are invented.
-_EXAMPLE_USER = ("The user: Liked: Cold Quay (2001)\nMust: runtime <= 100 minutes\n\n"
-                 "[A] Night Harbour (1998) | directors: Ana Ruiz; keywords: smuggling ring, dockworkers; genres: Crime "
-                 "| ties: Ana Ruiz also directed Cold Quay, which you liked; 98 minutes, within your limit of 100 "
-                 "minutes\n"
-                 "[B] Paper Moons (2015) | cast: Lia Okafor; keywords: road trip, sisters; genres: Comedy, Drama "
-                 "| ties: you asked for comedy")
-_EXAMPLE_ANSWER = ("1. From Ana Ruiz, who made Cold Quay: dockworkers against a smuggling ring, under your 100 "
-                   "minutes.\n"
-                   "2. Lia Okafor and her sister bicker across a road trip, so you get the comedy you wanted.")
+_EXAMPLE_USER = ("[A] Night Harbour (1998) | directors: Ana Ruiz; keywords: smuggling ring, dockworkers; genres: "
+                 "Crime; description: A night-shift crane operator finds out who really runs the port\n"
+                 "[B] Paper Moons (2015) | cast: Lia Okafor; keywords: road trip, sisters; genres: Comedy, Drama\n"
+                 "[C] Trail Lantern | tags: camping, lantern, rechargeable; category: Camping; description: A USB "
+                 "rechargeable lantern with three brightness levels")
+_EXAMPLE_ANSWER = ("1. A crane operator on the night shift takes on the smuggling ring that runs his port\n"
+                   "2. Lia Okafor and her sister bicker their way through a road trip\n"
+                   "3. A rechargeable camping lantern with three brightness levels")
 
 
-def batch_messages(catalog: Catalog, items: list[dict[str, Any]], state: DialogueState,
-                   tie_lists: list[list[str]]) -> list[dict[str, str]]:
-    """Stable prefix (system prompt and a worked example, per catalog), then the profile, then each item's brief
-    and its ties to the user. Answered as '1. ...' lines, one per item, in order."""
+def batch_messages(catalog: Catalog, items: list[dict[str, Any]], state: DialogueState) -> list[dict[str, str]]:
+    """Stable prefix (system prompt and a worked example), then each item's brief. The model writes one vivid
+    phrase per item from its own facts; code adds the ties to the user, so the prompt holds nothing per user
+    beyond which keywords lead, and the phrase is checked like any claim."""
     m = catalog.manifest
-    system = (f"You write one short sentence per recommended {m.item_noun}, to the user as 'you'. Each sentence "
-              f"names a concrete detail from the {m.item_noun}'s facts (a person, a plot element or a theme) and "
-              f"one of its ties to the user, in at most 18 words. Use only the facts and ties given: never add a "
-              f"year, number, person or title that is not there, and never say who made a title unless a tie says "
-              f"so. No praise words (great, perfect). Answer with numbered lines only.")
-    named = {i: catalog.label(catalog.by_id[i]) for i in [*state.liked_items, *state.disliked_items,
-                                                          *state.rejected_items] if i in catalog.by_id}
-    lines = [f"The user: {state.summary(m, named)}", ""]
-    for n, (it, tl) in enumerate(zip(items, tie_lists)):
-        lines.append(f"[{chr(65 + n)}] {catalog.label(it)} | {brief(catalog, it, state)} | ties: "
-                     f"{'; '.join(tl[:2]) or 'none'}")
+    system = (f"For each numbered {m.item_noun}, write one line: the number, a dot, and a vivid phrase of at most "
+              f"14 words saying what it is or what happens in it, built from its facts (a person, a plot element, "
+              f"a theme). Never name a title, a year or a number that is not in its facts; no opinions, no praise.")
+    lines = [f"[{chr(65 + n)}] {catalog.label(it)} | {brief(catalog, it, state)}" for n, it in enumerate(items)]
     return [{"role": "system", "content": system}, {"role": "user", "content": _EXAMPLE_USER},
             {"role": "assistant", "content": _EXAMPLE_ANSWER}, {"role": "user", "content": "\n".join(lines)}]
 
@@ -356,6 +347,19 @@ def _clean(raw: str) -> str:
     return text
 
 
+def _hook(raw: str, item: dict[str, Any], catalog: Catalog) -> str:
+    """The model's phrase as the opening sentence: one line, capitalised, full stop; '' if it is not a phrase of
+    its own (an echo of the brief, a title, a cut-off list)."""
+    text = re.sub(r"\s+", " ", raw).strip().strip('"').rstrip(".;,")
+    if not text or "|" in text or ":" in text or len(text.split()) < 4 or len(text.split()) > 24:
+        return ""
+    if norm_title(text).startswith(norm_title(catalog.title(item))):
+        return ""  # starts with the title: the model is echoing, not describing
+    if text.split()[-1].lower() in {"the", "a", "an", "and", "of", "to", "with", "in", "on", "for", "his", "her"}:
+        return ""  # cut off by the token limit
+    return text[0].upper() + text[1:] + "."
+
+
 def context(catalog: Catalog, state: DialogueState) -> tuple[set[str], set[float]]:
     """What an explanation may name besides the item's own facts: the liked titles and the user's own limits."""
     titles = {catalog.title(catalog.by_id[i]) for i in state.liked_items if i in catalog.by_id}
@@ -365,16 +369,17 @@ def context(catalog: Catalog, state: DialogueState) -> tuple[set[str], set[float
 
 def explain_all(llm: ChatModel | None, catalog: Catalog, items: list[dict[str, Any]], state: DialogueState,
                 components: list[dict[str, float]]) -> Iterator[tuple[int, str, bool | None]]:
-    """Explain every card with ONE streamed call. Yields (index, piece, None) while line `index` is written and
-    (index, final_text, from_llm) as soon as that line is complete and checked (the template where it fails)."""
-    tie_lists = [ties(catalog, it, state, c) for it, c in zip(items, components)]
-    liked_titles, limits = context(catalog, state)
+    """Explain every card with ONE streamed call. Yields (index, piece, None) while item `index`'s phrase is written
+    and (index, final_text, from_llm) as soon as that line is complete and checked: the model's phrase followed by
+    code's ties to the user, or the template where the phrase fails the check."""
+    tie_lists = [ties(catalog, it, state, c)[:2] for it, c in zip(items, components)]
     done: dict[int, str] = {}
 
     def final(n: int, raw: str) -> tuple[int, str, bool]:
-        text = _clean(raw)
-        ok = bool(text) and not check(text, items[n], catalog, liked_titles, limits)
-        done[n] = text if ok else template(catalog, items[n], state, components[n])
+        hook = _hook(raw, items[n], catalog)
+        ok = bool(hook) and not check(hook, items[n], catalog)
+        done[n] = hook + "".join(f" {t}." for t in tie_lists[n]) if ok else \
+            template(catalog, items[n], state, components[n])
         return n, done[n], ok
 
     if llm is None or not items:
@@ -385,8 +390,8 @@ def explain_all(llm: ChatModel | None, catalog: Catalog, items: list[dict[str, A
     line = re.compile(r"^\s*(\d+)\s*[.):]\s?(.*)$")
     try:
         stop = [f"\n{len(items) + 1}."]
-        for piece in llm.stream(batch_messages(catalog, items, state, tie_lists), max_tokens=34 * len(items) + 8,
-                                stable=3, stop=stop):
+        for piece in llm.stream(batch_messages(catalog, items, state), max_tokens=24 * len(items) + 8, stable=3,
+                                stop=stop):
             buf += piece
             rows = buf.split("\n")
             for k, row in enumerate(rows):

@@ -39,7 +39,7 @@ def test_template_only_uses_record_facts(cat: Catalog) -> None:
     st.liked_attributes.genres.append("Crime")
     heat = cat.by_id["heat-1995"]
     t = template(cat, heat, st, {"liked_similarity": 0.6})
-    assert t.startswith("Heat (1995)") and "you asked for crime" in t and "Collateral" in t
+    assert t.startswith("Heat (1995)") and "You asked for crime" in t and "Collateral" in t
     assert check(t.replace("Collateral", ""), heat, cat) == []
 
 
@@ -105,34 +105,38 @@ def _state_liking(cat: Catalog, *ids: str) -> DialogueState:
 
 
 def test_one_call_streams_each_line_into_its_card_and_checks_it(cat: Catalog) -> None:
-    from chatrec.explanation import explain_all
+    from chatrec.explanation import explain_all, ties
 
     items = [cat.by_id["heat-1995"], cat.by_id["collateral-2004"]]
     st = _state_liking(cat, "thief-1981")
-    llm = _Lister("1. Al Pacino and Robert De Niro face off in a long, moody heist story.\n"
-                  "2. Tom Hanks plays a cab driver in this 1987 comedy.\n")
+    llm = _Lister("1. Al Pacino's detective hunts a crew of professional thieves across Los Angeles\n"
+                  "2. Tom Hanks plays a cab driver in a gentle 1987 comedy\n")
     out = list(explain_all(llm, cat, items, st, [{}, {}]))
     assert llm.calls == 1
     deltas = {n: "".join(p for m, p, src in out if m == n and src is None) for n in (0, 1)}
-    assert deltas[0].startswith("Al Pacino and Robert De Niro")
+    assert deltas[0] == "Al Pacino's detective hunts a crew of professional thieves across Los Angeles"
     finals = {n: (p, src) for n, p, src in out if src is not None}
-    assert finals[0] == ("Al Pacino and Robert De Niro face off in a long, moody heist story.", True)
+    tie = ties(cat, items[0], st, {})[0]
+    assert tie == "Michael Mann also directed Thief, which you liked"
+    assert finals[0] == (f"Al Pacino's detective hunts a crew of professional thieves across Los Angeles. {tie}.",
+                         True)
     assert finals[1][1] is False and finals[1][0] == template(cat, items[1], st, {})  # false claims: template
     # the first card settles before the second line is streamed
     first_final = next(k for k, (n, p, src) in enumerate(out) if src is not None)
     assert any(n == 1 and src is None for n, p, src in out[first_final:])
 
 
-def test_missing_or_garbled_lines_fall_back_to_the_template(cat: Catalog) -> None:
+def test_missing_echoed_or_cut_off_lines_fall_back_to_the_template(cat: Catalog) -> None:
     from chatrec.explanation import explain_all
 
     items = [cat.by_id["heat-1995"], cat.by_id["collateral-2004"], cat.by_id["heat-1995"]]
     st = DialogueState(catalog="movies")
-    out = list(explain_all(_Lister("Sure! Here are my thoughts.\n2. A cab ride through one long night in Los "
-                                   "Angeles with a hitman"), cat, items, st, [{}, {}, {}]))
+    out = list(explain_all(_Lister("Sure! Here are my thoughts.\n1. Heat (1995) | directors: Michael Mann\n"
+                                   "2. A cab driver spends one long night in Los Angeles with a"), cat, items, st,
+                           [{}, {}, {}]))
     finals = {n: (p, src) for n, p, src in out if src is not None}
     assert sorted(finals) == [0, 1, 2]
-    assert all(src is False for _, src in finals.values())  # line 2 was cut off mid-sentence: never shown
+    assert all(src is False for _, src in finals.values())  # an echo, a cut-off phrase, a missing line
 
 
 def test_ties_are_true_links_to_what_the_user_liked_and_limited(cat: Catalog) -> None:
@@ -142,7 +146,7 @@ def test_ties_are_true_links_to_what_the_user_liked_and_limited(cat: Catalog) ->
     st.constraints["runtime_minutes"] = Constraint(max=180)
     t = ties(cat, cat.by_id["heat-1995"], st, {})
     assert t[0] == "Michael Mann also directed Collateral, which you liked"
-    assert "170 minutes, within your limit of 180 minutes" in t
+    assert "At 170 minutes it is within your limit of 180 minutes" in t
 
 
 def test_explanation_quality_flags_stock_phrases_and_finds_concrete_facts(cat: Catalog) -> None:
