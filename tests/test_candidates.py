@@ -80,3 +80,20 @@ def test_an_excluded_genre_never_comes_back_through_popularity() -> None:
     st.liked_attributes.genres = ["Horror"]  # contradictory wish: the hard limit wins
     src = _sources(cat, st, n=10)
     assert not {"h1", "h2"} & set().union(*src.values())
+
+
+class FakeSequence:
+    """A sequence model that always predicts the items in a fixed order (NaN: never seen in training)."""
+
+    item_ids = ["c1", "c2", "c3", "rc", "h1", "h2"]
+
+    def zscores(self, history: list[str]) -> np.ndarray:
+        return np.array([0.1, np.nan, 2.0, 1.0, 3.0, 5.0])
+
+
+def test_the_sequence_model_brings_its_top_next_items_within_limits() -> None:
+    cat = _catalog()
+    cat.sequence = FakeSequence()
+    st = DialogueState(catalog="cands", liked_items=["c1"], constraints={"genres": Constraint(exclude=["Horror"])})
+    assert _sources(cat, st, n=2)["sequence"] == ["c3", "rc"]  # h2 and h1 score higher but are Horror
+    assert _sources(cat, st.model_copy(update={"liked_items": []}), n=2)["sequence"] == []
