@@ -51,6 +51,8 @@ class TurnResult(BaseModel):
     model_s: float = 0.0
     by_stage: dict[str, dict[str, float]] = Field(default_factory=dict)
     explanations: list[dict[str, Any]] = Field(default_factory=list)
+    reply: str = ""
+    understood: str = ""
 
 
 def measure_rates(llm: Any) -> tuple[float, float]:
@@ -123,7 +125,9 @@ def run_conversation(rec: Any, pipeline: str, catalog: str, script: list[str | t
         out.append(TurnResult(pipeline=pipeline, catalog=catalog, message=step, intent=reply.intent,
                               first_card_s=marks.get("card", (None,))[0], first_text_s=marks.get("text", (None,))[0],
                               total_s=total, scaled=scaled, by_stage=used,
-                              model_s=sum(r["seconds"] for r in used.values()), explanations=expl))
+                              model_s=sum(r["seconds"] for r in used.values()), explanations=expl,
+                              reply=reply.text if not reply.recommendations else "",
+                              understood=next((x.detail for x in reply.reasoning if x.name == "understand"), "")))
     return out
 
 
@@ -211,6 +215,23 @@ def print_summary(name: str, s: dict[str, Any]) -> None:
           f"{e['model_refers_to_user']:.0%}, stock {e['model_stock_phrase']:.0%}")
 
 
+def transcript(turns: list[TurnResult], rec: Any) -> str:
+    """The conversation as Markdown, exactly as the product answered it (for the README)."""
+    md = []
+    for t in turns:
+        md.append(f"**You:** {t.message}\n")
+        if t.explanations:
+            cat = rec.catalog(t.catalog)
+            lines = [f"{n}. {cat.label(cat.by_id[e['item_id']])} - {e['text']}"
+                     + ("" if e["source"] == "llm" else " *(template)*") for n, e in enumerate(t.explanations, 1)]
+            md.append(f"**chatrec:** Here are {len(lines)} for you:  \n" + "  \n".join(lines) + "\n")
+        else:
+            md.append(f"**chatrec:** {t.reply}\n")
+        md.append(f"<sub>{t.understood}; first card {_f(t.first_card_s, 0).strip()} s, whole turn "
+                  f"{_f(t.total_s, 0).strip()} s</sub>\n")
+    return "\n".join(md)
+
+
 def _machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -221,7 +242,7 @@ def _machine() -> str:
 
 
 def run(model: str = "default", pipelines: list[str] | None = None, catalogs: list[str] | None = None,
-        concurrent: int = 0, json_path: Path | None = None) -> dict[str, Any]:
+        concurrent: int = 0, json_path: Path | None = None, transcript_path: Path | None = None) -> dict[str, Any]:
     """Run the benchmark and print everything; returns the figures (also written to `json_path`)."""
     from .agent import Recommender
     from .settings import Settings
@@ -251,6 +272,8 @@ def run(model: str = "default", pipelines: list[str] | None = None, catalogs: li
         tried = st["llm"] + st["template"] if rec.settings.llm_explanations else 0
         s["explanations"]["model_passing_fact_check"] = st["llm"] / tried if tried else None
         results["pipelines"][p] = {"summary": s, "turns": [t.model_dump() for t in turns]}
+        if transcript_path and p == pipelines[0]:
+            transcript_path.write_text(transcript([t for t in turns if t.catalog == catalogs[0]], rec), encoding="utf-8")
         all_turns += turns
     print()
     print_turns(all_turns)
@@ -266,7 +289,16 @@ def run(model: str = "default", pipelines: list[str] | None = None, catalogs: li
     if concurrent:
         from .bench_load import run_load
 
-        results["concurrent"] = run_load(concurrent, model)
+        load = run_load(concurrent, model)
+        new = results["pipelines"].get("new", {}).get("summary", {}).get("total", {})
+        if new.get("p50") and new.get("scaled_p50") and load.get("service_s_per_turn"):
+            # the same model work at the reference rates: N visitors sending at once, the last waits N turns
+            load["service_s_per_turn_scaled"] = load["service_s_per_turn"] * new["scaled_p50"] / new["p50"]
+            load["visitors_at_10s_scaled"] = int(10 // load["service_s_per_turn_scaled"])
+            print(f"scaled to 90/25: {load['service_s_per_turn_scaled']:.1f} s of the model per turn, so about "
+                  f"{load['visitors_at_10s_scaled']} visitors sending at the same moment all get their reply within "
+                  f"10 s on a reference 2-core machine")
+        results["concurrent"] = load
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     load1 = os.getloadavg()
     results.update(peak_rss_mib=rss, load_start=load0, load_end=load1)

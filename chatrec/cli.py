@@ -127,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--catalogs", default="movies,products")
     b.add_argument("--concurrent", type=int, default=0, help="also run N concurrent conversations over HTTP")
     b.add_argument("--json", type=Path, default=None, help="write every figure and turn here")
+    b.add_argument("--transcript", type=Path, default=None, help="write the first pipeline's first conversation "
+                                                                 "as Markdown here")
     from .evaluation.cli import add_eval_parser  # `eval` subcommand: chatrec/evaluation/
 
     add_eval_parser(sub)
@@ -144,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             from .settings import Settings
 
             run_bench(args.model or Settings().model, args.pipelines.split(","), args.catalogs.split(","),
-                      args.concurrent, args.json)
+                      args.concurrent, args.json, args.transcript)
             return 0
         if args.cmd == "eval":
             from .evaluation.cli import run_eval

@@ -8,6 +8,7 @@ explanation can invent a fact. `explain` (one call per item) is the legacy path,
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 from .catalog import Catalog, norm_title
 from .llm import ChatModel
 from .state import DialogueState
+
+log = logging.getLogger(__name__)
 
 def genre_claims(catalog: Catalog) -> dict[str, set[str]]:
     """Vocabulary value -> the words that claim it ("comedic", "rom-com", "sci-fi", "war film"), from the
@@ -74,7 +77,7 @@ def check(text: str, item: dict[str, Any], catalog: Catalog, allowed_titles: set
         if year is None or int(y) != int(year):
             problems.append(f"wrong year {y}")
     for d in re.findall(r"\b(1[89]\d0|20\d0)s\b", text):
-        if year is None or int(year) // 10 * 10 != int(d):
+        if (year is None or int(year) // 10 * 10 != int(d)) and f"{d}s" not in low_facts:  # "set in 1940s Shanghai"
             problems.append(f"wrong decade {d}s")
     # genre claims: a genre word the record does not carry
     own_genres = {g.lower() for g in item.get("genres") or []}
@@ -353,10 +356,8 @@ def _hook(raw: str, item: dict[str, Any], catalog: Catalog) -> str:
     text = re.sub(r"\s+", " ", raw).strip().strip('"').rstrip(".;,")
     if not text or "|" in text or ":" in text or len(text.split()) < 4 or len(text.split()) > 24:
         return ""
-    if norm_title(text).startswith(norm_title(catalog.title(item))):
-        return ""  # starts with the title: the model is echoing, not describing
-    if text.split()[-1].lower() in {"the", "a", "an", "and", "of", "to", "with", "in", "on", "for", "his", "her"}:
-        return ""  # cut off by the token limit
+    if text.split()[-1] in {"the", "a", "an", "and", "of", "to", "with", "in", "on", "for", "his", "her"}:
+        return ""  # cut off by the token limit (a capitalised last word ends a title: "... Shoes On")
     return text[0].upper() + text[1:] + "."
 
 
@@ -377,7 +378,10 @@ def explain_all(llm: ChatModel | None, catalog: Catalog, items: list[dict[str, A
 
     def final(n: int, raw: str) -> tuple[int, str, bool]:
         hook = _hook(raw, items[n], catalog)
-        ok = bool(hook) and not check(hook, items[n], catalog)
+        problems = check(hook, items[n], catalog) if hook else ["not a phrase of its own"]
+        ok = not problems
+        if llm is not None and not ok:
+            log.info("explanation for %s falls back to the template (%s): %r", items[n]["id"], "; ".join(problems), raw)
         done[n] = hook + "".join(f" {t}." for t in tie_lists[n]) if ok else \
             template(catalog, items[n], state, components[n])
         return n, done[n], ok
