@@ -98,6 +98,7 @@ def lookups(catalog: Catalog) -> _Lookups:
                 by_value.setdefault(str(x).lower(), []).append(it["id"])
     out = _Lookups([it["id"] for it in order], by_value, any(it.get("popularity") for it in catalog.items))
     _LOOKUPS[id(catalog)] = (weakref.ref(catalog), out)
+    weakref.finalize(catalog, _LOOKUPS.pop, id(catalog), None)
     return out
 
 
