@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from .answers import answer_fit, answer_question
 from .candidates import hard_filter, query_text, retrieve
 from .catalog import Catalog
-from .explanation import explain, explain_all
+from .explanation import PhraseCache, explain, explain_all
 from .index import Embedder, Index
 from .llm import ChatModel
 from .ranking import Ranker, Scored
@@ -30,6 +30,7 @@ class Recommender:
         self._catalogs: dict[str, tuple[Catalog, Ranker]] = {}
         self._lock = threading.Lock()
         self.explanation_stats = {"llm": 0, "template": 0}
+        self.phrases = PhraseCache()  # item-derived model phrases, shared by all sessions (no user data)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, llm: ChatModel | None | str = "auto") -> "Recommender":
@@ -204,7 +205,7 @@ class Recommender:
         use = self.llm if self.settings.llm_explanations else None
         by_pos = {n: r for n, r in enumerate(recs)}
         if self.settings.explanation_calls == "one" or use is None:
-            stream = explain_all(use, cat, [r.item for r in recs], st, [s.components for s in top])
+            stream = explain_all(use, cat, [r.item for r in recs], st, [s.components for s in top], self.phrases)
         else:
             stream = ((n, piece, src) for n, (r, s) in enumerate(zip(recs, top))
                       for piece, src in explain(use, cat, r.item, st, st.turns[-1].text, s.components))

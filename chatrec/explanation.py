@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
@@ -368,41 +370,87 @@ def context(catalog: Catalog, state: DialogueState) -> tuple[set[str], set[float
     return titles, limits
 
 
+class PhraseCache:
+    """Checked model phrases by (catalog, item id). A phrase is written from the item's own facts only (the prompt
+    holds nothing of the user), so it is the same for every visitor: a card shown again, in this session or
+    another, costs no model time. Item-derived, never user data; bounded, thread-safe."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._d: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, catalog: str, item_id: str) -> str | None:
+        with self._lock:
+            hit = self._d.get((catalog, item_id))
+            if hit is not None:
+                self._d.move_to_end((catalog, item_id))
+            return hit
+
+    def put(self, catalog: str, item_id: str, phrase: str) -> None:
+        with self._lock:
+            self._d[(catalog, item_id)] = phrase
+            while len(self._d) > self._size:
+                self._d.popitem(last=False)
+
+
 def explain_all(llm: ChatModel | None, catalog: Catalog, items: list[dict[str, Any]], state: DialogueState,
-                components: list[dict[str, float]]) -> Iterator[tuple[int, str, bool | None]]:
-    """Explain every card with ONE streamed call. Yields (index, piece, None) while item `index`'s phrase is written
-    and (index, final_text, from_llm) as soon as that line is complete and checked: the model's phrase followed by
-    code's ties to the user, or the template where the phrase fails the check."""
+                components: list[dict[str, float]],
+                cache: PhraseCache | None = None) -> Iterator[tuple[int, str, bool | None]]:
+    """Explain every card with at most ONE streamed call. Yields (index, piece, None) while item `index`'s phrase
+    is written and (index, final_text, from_llm) as soon as that line is complete and checked: the model's phrase
+    followed by code's ties to the user, or the template where the phrase fails the check. Cards whose phrase is
+    cached settle at once; only the others go to the model."""
     tie_lists = [ties(catalog, it, state, c)[:2] for it, c in zip(items, components)]
     done: dict[int, str] = {}
+
+    def settle(n: int, hook: str) -> tuple[int, str, bool]:
+        done[n] = hook + "".join(f" {t}." for t in tie_lists[n])
+        return n, done[n], True
 
     def final(n: int, raw: str) -> tuple[int, str, bool]:
         hook = _hook(raw, items[n], catalog)
         problems = check(hook, items[n], catalog) if hook else ["not a phrase of its own"]
-        ok = not problems
-        if llm is not None and not ok:
+        if llm is not None and problems:
             log.info("explanation for %s falls back to the template (%s): %r", items[n]["id"], "; ".join(problems), raw)
-        done[n] = hook + "".join(f" {t}." for t in tie_lists[n]) if ok else \
-            template(catalog, items[n], state, components[n])
-        return n, done[n], ok
+        if not problems:
+            if cache is not None:
+                cache.put(catalog.name, items[n]["id"], hook)
+            return settle(n, hook)
+        done[n] = template(catalog, items[n], state, components[n])
+        return n, done[n], False
 
     if llm is None or not items:
         for n in range(len(items)):
             yield final(n, "")
         return
+    for n, it in enumerate(items):
+        hit = cache.get(catalog.name, it["id"]) if cache is not None else None
+        if hit:
+            yield settle(n, hit)
+    todo = [n for n in range(len(items)) if n not in done]  # the model sees these, numbered 1..len(todo)
+    if not todo:
+        return
     buf, sent = "", {}  # sent: index -> characters of its line already streamed
     line = re.compile(r"^\s*(\d+)\s*[.):]\s?(.*)$")
+
+    def index(row: str) -> tuple[int, str] | None:
+        m = line.match(row)
+        if not m or not 1 <= int(m.group(1)) <= len(todo) or todo[int(m.group(1)) - 1] in done:
+            return None
+        return todo[int(m.group(1)) - 1], m.group(2)
+    blank = DialogueState(catalog=catalog.name)  # the prompt holds nothing of the user: phrases can be shared
     try:
-        stop = [f"\n{len(items) + 1}."]
-        for piece in llm.stream(batch_messages(catalog, items, state), max_tokens=24 * len(items) + 8, stable=3,
-                                stop=stop):
+        stop = [f"\n{len(todo) + 1}."]
+        for piece in llm.stream(batch_messages(catalog, [items[n] for n in todo], blank),
+                                max_tokens=24 * len(todo) + 8, stable=3, stop=stop):
             buf += piece
             rows = buf.split("\n")
             for k, row in enumerate(rows):
-                m = line.match(row)
-                if not m or not 1 <= int(m.group(1)) <= len(items) or int(m.group(1)) - 1 in done:
+                got = index(row)
+                if got is None:
                     continue
-                n, body = int(m.group(1)) - 1, m.group(2)
+                n, body = got
                 if len(body) > sent.get(n, 0):
                     yield n, body[sent.get(n, 0):], None
                     sent[n] = len(body)
@@ -411,9 +459,9 @@ def explain_all(llm: ChatModel | None, catalog: Catalog, items: list[dict[str, A
     except Exception:  # noqa: BLE001 - a failing model must not cost the user the recommendations
         pass
     for row in buf.split("\n"):
-        m = line.match(row)
-        if m and 1 <= int(m.group(1)) <= len(items) and int(m.group(1)) - 1 not in done:
-            yield final(int(m.group(1)) - 1, m.group(2))
+        got = index(row)
+        if got is not None:
+            yield final(*got)
     for n in range(len(items)):
         if n not in done:
             yield final(n, "")

@@ -131,11 +131,11 @@ def test_stream_order_cards_before_explanations(rec) -> None:
 def test_explanations_checked_and_share_reported(rec) -> None:
     s = rec.new_session()
     r = rec.respond(s, "an epic fantasy adventure")
-    from chatrec.explanation import check
+    from chatrec.explanation import check, context
 
-    for x in r.recommendations:
+    for x in r.recommendations:  # the model's phrase and code's ties to the user, checked as a whole
         if x.explanation_source == "llm":
-            assert check(x.explanation, x.item, rec.catalog("movies")) == []
+            assert check(x.explanation, x.item, rec.catalog("movies"), *context(rec.catalog("movies"), s.state)) == []
     st = rec.explanation_stats
     share = st["llm"] / max(1, st["llm"] + st["template"])
     print(f"LLM explanations that passed the fact check: {st['llm']}/{st['llm'] + st['template']} = {share:.0%}")
@@ -224,7 +224,7 @@ def test_a_turn_costs_at_most_one_call_before_the_cards_and_one_for_all_explanat
         used = _used(rec, before)
         calls_before = used.get("understanding", {}).get("calls", 0) + used.get("ranking", {}).get("calls", 0)
         assert calls_before <= max_before, (text, used)
-        assert used["explanation"]["calls"] == 1, used
+        assert used.get("explanation", {}).get("calls", 0) <= 1, used  # 0 when every card's phrase is cached
         assert sum(u["generated_tokens"] for u in used.values()) <= 230, used
         assert len(r.recommendations) == rec.settings.n_recommendations
         assert all(x.explanation and x.explanation_source in ("llm", "template") for x in r.recommendations)

@@ -32,7 +32,7 @@ def test_bench_prints_and_writes_every_figure(tmp_path: Path) -> None:
     assert legacy["summary"]["by_stage_per_turn"]["understanding"]["calls"] == 1.0
     assert legacy["summary"]["by_stage_per_turn"]["ranking"]["calls"] == 1.0
     assert new["summary"]["by_stage_per_turn"].get("ranking") is None
-    assert new["summary"]["by_stage_per_turn"]["explanation"]["calls"] == 1.0
+    assert 0 < new["summary"]["by_stage_per_turn"]["explanation"]["calls"] <= 1.0  # cached phrases need none
     assert legacy["summary"]["by_stage_per_turn"]["explanation"]["calls"] > 1.0
     for t in new["turns"]:
         if t["intent"] == "recommend":

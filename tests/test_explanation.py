@@ -173,3 +173,24 @@ def test_a_liked_title_may_be_named_only_with_what_it_really_shares(cat: Catalog
                  titles, limits) == []
     assert check("Frances McDormand, who made Collateral, stars in a kidnapping plot.", fargo, cat, titles, limits)
     assert check("Like Collateral, a heist film.", heat, cat) != []  # without the context a title is never allowed
+
+
+def test_a_checked_phrase_is_reused_for_every_visitor_without_a_model_call(cat: Catalog) -> None:
+    """The phrase is written from the item's facts only, so a card shown again (any session) costs no model time;
+    the ties after it are still this user's own."""
+    from chatrec.explanation import PhraseCache, explain_all
+
+    heat, coll = cat.by_id["heat-1995"], cat.by_id["collateral-2004"]
+    cache = PhraseCache()
+    llm = _Lister("1. A detective and a crew of professional thieves collide in Los Angeles\n")
+    first = list(explain_all(llm, cat, [heat], _state_liking(cat, "thief-1981"), [{}], cache))
+    assert llm.calls == 1 and first[-1][2] is True
+    other = _state_liking(cat, "collateral-2004")
+    llm2 = _Lister("1. A mild-mannered cab driver drives a hitman around Los Angeles all night\n")
+    out = list(explain_all(llm2, cat, [heat, coll], other, [{}, {}], cache))
+    assert llm2.calls == 1  # only Collateral went to the model
+    finals = {n: (p, src) for n, p, src in out if src is not None}
+    assert finals[0] == ("A detective and a crew of professional thieves collide in Los Angeles. "
+                         "Michael Mann also directed Collateral, which you liked.", True)
+    assert out[0][0] == 0 and out[0][2] is True  # the cached card settles before the model is asked
+    assert finals[1][0].startswith("A mild-mannered cab driver")
