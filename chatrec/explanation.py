@@ -318,10 +318,10 @@ def _first_clause(text: str, most: int = 16) -> str:
 
 # A worked example, part of the stable prefix (evaluated once per process, then restored from llama.cpp's saved
 # state): small models follow a shown answer far better than described rules. The items are invented.
-_EXAMPLE_USER = ("[A] Night Harbour (1998) | directors: Ana Ruiz; keywords: smuggling ring, dockworkers; genres: "
+_EXAMPLE_USER = ("[1] Night Harbour (1998) | directors: Ana Ruiz; keywords: smuggling ring, dockworkers; genres: "
                  "Crime; description: A night-shift crane operator finds out who really runs the port\n"
-                 "[B] Paper Moons (2015) | cast: Lia Okafor; keywords: road trip, sisters; genres: Comedy, Drama\n"
-                 "[C] Trail Lantern | tags: camping, lantern, rechargeable; category: Camping; description: A USB "
+                 "[2] Paper Moons (2015) | cast: Lia Okafor; keywords: road trip, sisters; genres: Comedy, Drama\n"
+                 "[3] Trail Lantern | tags: camping, lantern, rechargeable; category: Camping; description: A USB "
                  "rechargeable lantern with three brightness levels")
 _EXAMPLE_ANSWER = ("1. A crane operator on the night shift takes on the smuggling ring that runs his port\n"
                    "2. Lia Okafor and her sister bicker their way through a road trip\n"
@@ -336,7 +336,7 @@ def batch_messages(catalog: Catalog, items: list[dict[str, Any]], state: Dialogu
     system = (f"For each numbered {m.item_noun}, write one line: the number, a dot, and a vivid phrase of at most "
               f"14 words saying what it is or what happens in it, built from its facts (a person, a plot element, "
               f"a theme). Never name a title, a year or a number that is not in its facts; no opinions, no praise.")
-    lines = [f"[{chr(65 + n)}] {catalog.label(it)} | {brief(catalog, it, state)}" for n, it in enumerate(items)]
+    lines = [f"[{n}] {catalog.label(it)} | {brief(catalog, it, state)}" for n, it in enumerate(items, 1)]
     return [{"role": "system", "content": system}, {"role": "user", "content": _EXAMPLE_USER},
             {"role": "assistant", "content": _EXAMPLE_ANSWER}, {"role": "user", "content": "\n".join(lines)}]
 
@@ -361,6 +361,22 @@ def _hook(raw: str, item: dict[str, Any], catalog: Catalog) -> str:
     if text.split()[-1] in {"the", "a", "an", "and", "of", "to", "with", "in", "on", "for", "his", "her"}:
         return ""  # cut off by the token limit (a capitalised last word ends a title: "... Shoes On")
     return text[0].upper() + text[1:] + "."
+
+
+def _words(text: str) -> set[str]:
+    return {w[:-1] if w.endswith("s") else w for w in re.findall(r"[a-z][a-z'-]{3,}", text.lower()) if w not in STOP}
+
+
+def misplaced(hook: str, n: int, items: list[dict[str, Any]], catalog: Catalog) -> str | None:
+    """Which other card a phrase describes, if it shares fewer words with its own item's record than with another
+    item's ("two high school friends" written on the line of a film about an Irish island), or None. A small model
+    writing a numbered list sometimes slips a line; the per-item fact check cannot see that."""
+    said = _words(hook)
+    scores = [len(said & _words(facts_text(catalog, it) + " " + catalog.title(it))) for it in items]
+    if scores[n] == 0:
+        return "no word of its own record"
+    best = max(range(len(items)), key=lambda k: scores[k])
+    return catalog.title(items[best]) if scores[best] > scores[n] else None
 
 
 def context(catalog: Catalog, state: DialogueState) -> tuple[set[str], set[float]]:
@@ -411,6 +427,9 @@ def explain_all(llm: ChatModel | None, catalog: Catalog, items: list[dict[str, A
     def final(n: int, raw: str) -> tuple[int, str, bool]:
         hook = _hook(raw, items[n], catalog)
         problems = check(hook, items[n], catalog) if hook else ["not a phrase of its own"]
+        slip = misplaced(hook, n, items, catalog) if hook else None
+        if slip:
+            problems.append(f"describes another card ({slip})")
         if llm is not None and problems:
             log.info("explanation for %s falls back to the template (%s): %r", items[n]["id"], "; ".join(problems), raw)
         if not problems:

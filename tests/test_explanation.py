@@ -194,3 +194,18 @@ def test_a_checked_phrase_is_reused_for_every_visitor_without_a_model_call(cat: 
                          "Michael Mann also directed Collateral, which you liked.", True)
     assert out[0][0] == 0 and out[0][2] is True  # the cached card settles before the model is asked
     assert finals[1][0].startswith("A mild-mannered cab driver")
+
+
+def test_a_phrase_written_on_the_wrong_line_is_caught(cat: Catalog) -> None:
+    """Seen in the browser test: the 1.5B model slipped a line, so The Banshees of Inisherin got a phrase about two
+    high school friends (Booksmart's). The phrase must share more words with its own record than with another's."""
+    from chatrec.explanation import explain_all, misplaced
+
+    items = [cat.by_id["the-banshees-of-inisherin-2022"], cat.by_id["booksmart-2019"]]
+    slipped = "A comedy about two high school friends who become best friends after graduation"
+    assert misplaced(slipped, 0, items, cat) == "Booksmart"
+    assert misplaced(slipped, 1, items, cat) is None
+    out = list(explain_all(_Lister(f"1. {slipped}\n2. {slipped}\n"), cat, items, DialogueState(catalog="movies"),
+                           [{}, {}]))
+    finals = {n: src for n, p, src in out if src is not None}
+    assert finals == {0: False, 1: True}
