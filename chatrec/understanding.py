@@ -252,7 +252,14 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
     if pointed:
         positions = pointed
         own = "|".join(re.escape(w) for w in catalog.lexicon.ownership)
-        if re.search(rf"\b(not|no|nope|don'?t|hate|reject|skip|instead|other than|seen|{own})\b", low) or \
+        # "I haven't seen that yet" / "have you seen it?" say nothing against the item (ReDial: 416 of 794 such
+        # messages rejected the last suggestion)
+        # and only the sentences that point ("...that yet. I have seen Deadpool" judges "that" by its own sentence)
+        ptr = [x for x in re.split(r"[.!?;]+", low) if re.search(r"\b(?:it|that|this|one|first|second|third|"
+                                                               r"fourth|fifth|last|#\s*\d|number)\b", x)]
+        unseen = re.sub(rf"\b(?:have\s*n[o']?t|havent|have not|never|not|didn'?t|did not|have you|did you)\s+"
+                        rf"(?:\w+\s+)?(?:{own}|seen|see|saw|watched)\b", " ", ". ".join(ptr) or low)
+        if re.search(rf"\b(not|no|nope|don'?t|hate|reject|skip|instead|other than|seen|{own})\b", unseen) or \
                 after_verdict(low) == "disliked":
             u.rejected_items += positions
         elif re.search(r"\b(more like|similar to|like|love|loved|liked|great|perfect|yes)\b", low):

@@ -386,3 +386,19 @@ def test_the_default_model_is_called_only_for_unplaced_words(rec, movies) -> Non
     assert spy.calls == 1 and not u2.llm_used and u2.unplaced == []
     apply(u2, st)
     assert st.constraints["runtime_minutes"].max == 120 and "Comedy" in st.liked_attributes.genres
+
+
+@pytest.mark.parametrize("text,rejected,about", [
+    ("I havent seen that yet. I have seen Deadpool", [], "heat-1995"),  # ReDial 20708
+    ("Have you seen it", [], "heat-1995"),  # ReDial 21172: a question to the recommender
+    ("I haven't seen the second one", [], "collateral-2004"),
+    ("never seen the first one, sounds good", [], "heat-1995"),
+    ("seen it", ["heat-1995"], None),
+    ("not that one, something older", ["heat-1995"], None),
+])
+def test_not_having_seen_a_suggestion_is_not_a_rejection(text: str, rejected: list[str], about: str | None,
+                                                          cat: Catalog) -> None:
+    """The ReDial replay: 416 of 794 'haven't seen' messages rejected the product's own last suggestion."""
+    st = DialogueState(catalog="movies", last_recommended=["heat-1995", "collateral-2004"])
+    u = understand(text, st, cat, None)
+    assert u.rejected_items == rejected and u.about_item == about
