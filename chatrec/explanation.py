@@ -197,8 +197,10 @@ def ties(catalog: Catalog, item: dict[str, Any], state: DialogueState, component
     hits = [a for a in wanted if a.lower() in have]
     if hits:
         out.append(f"You asked for {' and '.join(h if h[:1].isupper() and ' ' in h else h.lower() for h in hits[:2])}")
-    said = user_words(state)
-    for k in _details(item, state)[:6]:
+    said = user_words(state) - {w for i in [*state.liked_items, *state.disliked_items, *state.rejected_items,
+                                             *state.owned_items] if i in catalog.by_id
+                                for w in re.findall(r"[a-z]+", catalog.title(catalog.by_id[i]).lower())}
+    for k in _details(item, state)[:6]:  # a word of a title they named ("Heat") is not a wish ("heat wave")
         words = set(re.findall(r"[a-z]+", k.lower())) & said
         if words and not any(k.lower() in t.lower() for t in out):
             out.append(f"It has {k}, and you said '{sorted(words)[0]}'")

@@ -209,3 +209,11 @@ def test_a_phrase_written_on_the_wrong_line_is_caught(cat: Catalog) -> None:
                            [{}, {}]))
     finals = {n: src for n, p, src in out if src is not None}
     assert finals == {0: False, 1: True}
+
+
+def test_a_word_of_a_title_the_user_named_is_not_their_wish(cat: Catalog) -> None:
+    """The bench transcript: 'Do the Right Thing ... It has heat wave, and you said heat' after 'I loved Heat'."""
+    from chatrec.explanation import ties
+
+    st = _state_liking(cat, "heat-1995")
+    assert not any("you said" in t for t in ties(cat, cat.by_id["do-the-right-thing-1989"], st, {}))
