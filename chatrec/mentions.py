@@ -104,6 +104,27 @@ def _year_after(key: str, text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+_SMALL = {"a", "an", "the", "of", "in", "on", "to", "for", "with", "at", "from", "de", "la", "le", "du", "vs"}
+
+
+def _bracketed_titles(text: str) -> list[str]:
+    """The titles written before a bracketed year ('Alien Nation (1988)'): the run of capitalised (or small) words
+    ending at the bracket, normalised. ReDial writes every mention this way."""
+    out = []
+    for m in YEAR_PAREN.finditer(text):
+        run: list[str] = []
+        for w in reversed(re.findall(r"[^\s]+", re.split(r"[.,;!?]\s", text[: m.start()])[-1])):
+            if w[:1].isupper() or w[:1].isdigit() or (w.lower() in _SMALL and run):
+                run.insert(0, w)
+            else:
+                break
+        while run and run[0].lower() in _SMALL - {"the", "a", "an"}:
+            run.pop(0)
+        if run:
+            out.append(norm_title(" ".join(run)))
+    return out
+
+
 SERIES_WORDS = ("series", "trilogy", "franchise", "saga", "sequels", "prequels", "installments", "instalments")
 
 
@@ -134,6 +155,7 @@ def mentioned_titles(text: str, catalog: Catalog) -> list[str]:
     """Catalog titles written in the message (short one-word titles only when capitalised as a title)."""
     found: list[tuple[int, str]] = []
     low = " " + norm_title(YEAR_PAREN.sub(lambda m: " " * len(m.group(0)), text)) + " "  # "(2012)" is no title
+    bracketed = _bracketed_titles(text)
     for key, ids in catalog._titles.items():
         if len(key) < 2 or f" {key} " not in low:
             continue
@@ -145,8 +167,13 @@ def mentioned_titles(text: str, catalog: Catalog) -> list[str]:
         if _followed_by_subtitle(key, text):  # "Avengers: Infinity War" is not The Avengers
             continue
         year = _year_after(key, text)  # "Les Misérables (2012)": that version
-        found.append((low.index(f" {key} "), (catalog.find_title(key, year) if year else catalog.find_title(key))
-                      or ids[0]))
+        iid = (catalog.find_title(key, year) if year else catalog.find_title(key)) or ids[0]
+        if year and abs(int(catalog.by_id[iid].get("year") or year) - year) > 1:
+            continue  # "Heat (2013)" is another film than Heat (1995)
+        longer = [b for b in bracketed if b != key and b.startswith(f"{key} ")]  # not "Loved Heat (1995)"
+        if longer and low.count(f" {key} ") <= len(longer):
+            continue  # only inside a longer bracketed title: "Alien Nation (1988)" is not Alien
+        found.append((low.index(f" {key} "), iid))
     found.sort()
     # drop a title whose every occurrence lies inside a longer found title ("Up" inside "Up in the Air"; "Alien" is
     # not inside "Aliens"), but keep "The Avengers" in "The Avengers and Avengers: Endgame"

@@ -402,3 +402,16 @@ def test_not_having_seen_a_suggestion_is_not_a_rejection(text: str, rejected: li
     st = DialogueState(catalog="movies", last_recommended=["heat-1995", "collateral-2004"])
     u = understand(text, st, cat, None)
     assert u.rejected_items == rejected and u.about_item == about
+
+
+@pytest.mark.parametrize("text,titles", [
+    ("I liked Heat (2013)", []),  # another film than Heat (1995)
+    ("Have you seen Alien Nation (1988)?", []),  # ReDial: a longer bracketed title is another work
+    ("I loved Alien and Alien Nation (1988)", ["alien-1979"]),
+    ("Loved Heat (1995)!", ["heat-1995"]),
+    ("I loved Heat (1995) and Alien (1979)", ["heat-1995", "alien-1979"]),
+])
+def test_a_bracketed_year_names_that_version_or_another_work(text: str, titles: list[str], cat: Catalog) -> None:
+    from chatrec.mentions import mentioned_titles
+
+    assert mentioned_titles(text, cat) == titles
