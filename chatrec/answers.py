@@ -43,7 +43,7 @@ def rating_history(st: DialogueState) -> list[tuple[str, float]]:
 def answer_fit(cat: Catalog, st: DialogueState, item: dict[str, Any], place: tuple[int, int] | None) -> str:
     """Whether `item` suits this session, from code only: its stars and likes, the hard limits, where the ranker puts
     it (`place` = (position, out of)) and, when the catalog has ratings, the rating model's estimate."""
-    iid, label, noun = item["id"], cat.label(item), cat.manifest.item_noun
+    iid, label = item["id"], cat.label(item)
     if iid in st.stars_out_of_5:
         return f"You gave {label} {st.stars_out_of_5[iid]:g} stars yourself."
     if iid in st.disliked_items or iid in st.rejected_items:
@@ -82,7 +82,7 @@ def answer_fit(cat: Catalog, st: DialogueState, item: dict[str, Any], place: tup
     elif place:
         parts.append(f"For what you have told me so far it would be my pick number {place[0]} of {place[1]} "
                      f"candidate {cat.manifest.item_noun_plural}." if _has_signal(st) else
-                     f"You have not told me your taste yet, so I cannot say how it fits you beyond that.")
+                     "You have not told me your taste yet, so I cannot say how it fits you beyond that.")
     if shared and not breaks:
         parts.append(shared)
     return " ".join(parts)

@@ -190,7 +190,7 @@ def _values(low: str, mentions: list[Mention], catalog: Catalog, now: int, c: di
         spec = fields[name]
         w = re.escape(said[0].phrase)
         ordinal = _ordinal(low, said[-1], spec)
-        if ordinal is not None:  # its own words carry any negation: 'nothing above PG-13', 'no higher than PG' 
+        if ordinal is not None:  # its own words carry any negation: 'nothing above PG-13', 'no higher than PG'
             c.setdefault(name, Constraint()).include = sorted({*c.setdefault(name, Constraint()).include, *ordinal})
         elif all(m.negated for m in said) or re.search(rf"\b{w}\b[^.,;]*?\b(is|are)\s+(out|off the table)\b", low):
             c.setdefault(name, Constraint()).exclude = sorted({*c.setdefault(name, Constraint()).exclude, value})

@@ -3,7 +3,6 @@ applied to a short head of the list where it can change close calls."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from pathlib import Path
 from typing import Any

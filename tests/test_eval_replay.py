@@ -62,8 +62,8 @@ def test_replay_tiny_end_to_end(tmp_path: Path) -> None:
 
     orig = candidates.candidate_sources
     s = Settings(data_dir=tmp_path / "data", chroma_path=tmp_path / "chroma", n_threads=2)
-    res = run(dialogues=3, seed=0, json_path=tmp_path / "r.json", out_dir=tmp_path, settings=s, quiet=True,
-              progress=False, tiny=True)
+    run(dialogues=3, seed=0, json_path=tmp_path / "r.json", out_dir=tmp_path, settings=s, quiet=True,
+        progress=False, tiny=True)
     assert candidates.candidate_sources is orig  # the observer is removed after the run
     data = json.loads((tmp_path / "r.json").read_text())
     assert set(data) == {"chatrec", "popularity"}

@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .data import RankSplit
-from .neighbors import NeighborParams, association, core_collab, item_counts
+from .neighbors import NeighborParams, association, core_collab
 
 TOKEN = re.compile(r"[a-z0-9]+")
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..rating import RatingModel, item_features
 from .catalogs import eval_settings, movielens_catalog
-from .data import load_rank, movielens_movies, movielens_ratings, sample_users
+from .data import movielens_movies, movielens_ratings, sample_users
 from .metrics import paired, rating_summary
 from .report import machine, table, weights_sha256, write_outputs
 
