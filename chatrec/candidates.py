@@ -1,4 +1,4 @@
-"""Candidates: hard constraints decide what may be shown (in code), retrieval decides what is worth ranking."""
+"""Candidates: hard constraints decide what may be shown (`allowed.violates`), retrieval what is worth ranking."""
 from __future__ import annotations
 
 import weakref
@@ -7,27 +7,12 @@ from typing import Any
 
 import numpy as np
 
+from .allowed import violates
 from .catalog import Catalog
-from .index import Index, where_filter
-from .state import Constraint, DialogueState
+from .index import Index
+from .state import DialogueState
 
-
-def violates(item: dict[str, Any], name: str, c: Constraint, catalog: Catalog) -> str | None:
-    """Why `item` breaks constraint `c` on field `name` ('missing' when it has no value), or None."""
-    spec = catalog.manifest.fields[name]
-    v = item.get(name)
-    if v in (None, "", []):
-        return "missing"
-    if spec.filter == "range":
-        if c.min is not None and v < c.min or c.max is not None and v > c.max:
-            return "out of range"
-    else:
-        vals = {x.lower() for x in (v if isinstance(v, list) else [v])}
-        if c.include and not vals & {x.lower() for x in c.include}:
-            return "not included"
-        if c.exclude and vals & {x.lower() for x in c.exclude}:
-            return "excluded"
-    return None
+__all__ = ["Filtered", "candidate_sources", "hard_filter", "query_text", "retrieve", "violates"]
 
 
 @dataclass
@@ -136,9 +121,9 @@ def candidate_sources(index: Index, catalog: Catalog, state: DialogueState, qvec
     """
     lk = lookups(catalog)
     skip = set(state.liked_items) | set(state.owned_items)
-    where = where_filter(catalog, state.active_constraints())
+    mask = index.mask(catalog, allowed)  # the allowed set over the index's rows, for every content query below
     k = min(len(catalog.items), n * 2)
-    out: dict[str, list[str]] = {"query": [i for i, _ in index.query(catalog, qvec, k, where)]}
+    out: dict[str, list[str]] = {"query": [i for i, _ in index.query(catalog, qvec, k, mask)]}
     values = wanted_values(catalog, state)
     vp: list[str] = []
     if values:
@@ -153,7 +138,7 @@ def candidate_sources(index: Index, catalog: Catalog, state: DialogueState, qvec
     out["liked_neighbour"] = []
     for lid in state.liked_items[-3:]:
         if lid in pos:
-            out["liked_neighbour"] += [i for i, _ in index.query(catalog, mat[pos[lid]], n, where)]
+            out["liked_neighbour"] += [i for i, _ in index.query(catalog, mat[pos[lid]], n, mask)]
     collab: dict[str, float] = {}
     for lid in state.liked_items:
         for j, w in catalog.neighbors.get(lid, []):

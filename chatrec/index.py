@@ -10,14 +10,13 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Set as AbstractSet
 from typing import Any
 
 import numpy as np
 
 from .catalog import Catalog
 from .settings import Settings
-from .state import Constraint
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -97,37 +96,6 @@ def metadata(catalog: Catalog, item: dict[str, Any]) -> dict[str, Any]:
     if item.get("popularity") is not None:
         meta["popularity"] = float(item["popularity"])
     return meta
-
-
-def where_filter(catalog: Catalog, constraints: dict[str, Constraint]) -> dict[str, Any] | None:
-    """Hard constraints as a Chroma `where`; open-vocabulary list fields are enforced in code only."""
-    clauses: list[dict[str, Any]] = []
-    for name, c in constraints.items():
-        spec = catalog.manifest.fields.get(name)
-        if spec is None or c.is_empty():
-            continue
-        if spec.filter == "range":
-            if c.min is not None:
-                clauses.append({name: {"$gte": c.min}})
-            if c.max is not None:
-                clauses.append({name: {"$lte": c.max}})
-        elif spec.type == "list" and spec.vocabulary:
-            if c.include or c.exclude:
-                clauses.append({f"has__{name}": {"$eq": True}})
-            for v in c.exclude:
-                clauses.append({f"{name}__{v}": {"$eq": False}})
-            if len(c.include) == 1:
-                clauses.append({f"{name}__{c.include[0]}": {"$eq": True}})
-            elif c.include:
-                clauses.append({"$or": [{f"{name}__{v}": {"$eq": True}} for v in c.include]})
-        elif spec.type != "list":
-            if c.include:
-                clauses.append({name: {"$in": c.include}})
-            if c.exclude:
-                clauses.append({name: {"$nin": c.exclude}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 class Index:
@@ -214,131 +182,40 @@ class Index:
         snap = self._snapshot(catalog)
         return snap.pos, snap.mat
 
-    def query(self, catalog: Catalog, vector: np.ndarray, n: int,
-              where: dict[str, Any] | None) -> list[tuple[str, float]]:
-        """Top-n (id, cosine similarity) under the metadata filter.
+    def mask(self, catalog: Catalog, allowed: AbstractSet[str]) -> np.ndarray:
+        """The rows of `matrix` whose id is in `allowed` (the allowed set of `candidates.hard_filter`)."""
+        snap = self._snapshot(catalog)
+        return np.fromiter((i in allowed for i in snap.ids), bool, len(snap.ids))
 
-        Unfiltered queries go to Chroma's HNSW index. Filtered ones are answered exactly from the in-memory vectors
-        (`matrix`, which ranking loads anyway) and the items' metadata (as `metadata` stores it, computed from the
-        catalog on the first filtered query), with Chroma's `where` semantics: at 10k-35k items
-        Chroma's filtered search costs hundreds of ms on two cores, this a few ms. Operators it does not know fall
-        back to Chroma.
+    def query(self, catalog: Catalog, vector: np.ndarray, n: int,
+              allowed: AbstractSet[str] | np.ndarray | dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """Top-n (id, cosine similarity) among the allowed items.
+
+        `allowed` is the set of ids that may be shown (or its `mask`): answered exactly from the in-memory vectors,
+        which ranking loads anyway (at 10k-35k items Chroma's filtered search costs hundreds of ms on two cores,
+        this a few ms). None: every item, from Chroma's HNSW index. A dict is a Chroma `where`
+        (`allowed.chroma_where`) for a search Chroma does itself.
         """
-        if where is not None:
+        if allowed is not None and not isinstance(allowed, dict):
             snap = self._snapshot(catalog)
-            mask = snap.mask(where, lambda: {"ids": [it["id"] for it in catalog.items],
-                                             "metadatas": [metadata(catalog, it) for it in catalog.items]})
-            if mask is not None:
-                if not mask.any():
-                    return []
-                sims = snap.mat @ np.asarray(vector, dtype=np.float32)
-                sims[~mask] = -np.inf
-                k = min(max(1, n), int(mask.sum()))
-                top = np.argpartition(-sims, k - 1)[:k]
-                top = top[np.argsort(-sims[top], kind="stable")]
-                return [(snap.ids[t], float(sims[t])) for t in top]
+            mask = allowed if isinstance(allowed, np.ndarray) else self.mask(catalog, allowed)
+            if not mask.any():
+                return []
+            sims = snap.mat @ np.asarray(vector, dtype=np.float32)
+            sims[~mask] = -np.inf
+            k = min(max(1, n), int(mask.sum()))
+            top = np.argpartition(-sims, k - 1)[:k]
+            top = top[np.argsort(-sims[top], kind="stable")]
+            return [(snap.ids[t], float(sims[t])) for t in top]
         col = self.collection(catalog)
-        res = col.query(query_embeddings=[vector.tolist()], n_results=max(1, n), where=where, include=["distances"])
+        res = col.query(query_embeddings=[np.asarray(vector).tolist()], n_results=max(1, n), where=allowed or None,
+                        include=["distances"])
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0])]
 
 
 class _Snapshot:
-    """One collection in memory: ids, unit vectors and (built on the first filtered query) metadata columns."""
-
-    _OPS = {"$gt": np.greater, "$gte": np.greater_equal, "$lt": np.less, "$lte": np.less_equal}
+    """One collection in memory: ids and unit vectors."""
 
     def __init__(self, ids: list[str], mat: np.ndarray) -> None:
         self.ids, self.mat = ids, mat
         self.pos = {i: n for n, i in enumerate(ids)}
-        self.cols: dict[str, np.ndarray] | None = None
-        self._typed: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
-
-    def _load(self, fetch: Callable[[], dict[str, Any]]) -> None:
-        got = fetch()
-        cols: dict[str, np.ndarray] = {}
-        for i, m in zip(got["ids"], got["metadatas"] or []):
-            row = self.pos.get(i)
-            if row is None:
-                continue
-            for k, v in (m or {}).items():
-                if k not in ("hash", "dhash"):
-                    if k not in cols:
-                        cols[k] = np.full(len(self.ids), None, dtype=object)
-                    cols[k][row] = v
-        self.cols = cols
-
-    def _column(self, key: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
-        """(values, present) for one key, values of one kind: 'bool', 'num' or 'str' (others count as absent)."""
-        if (key, kind) not in self._typed:
-            col = self.cols.get(key) if self.cols else None
-            if col is None:
-                col = np.full(len(self.ids), None, dtype=object)
-            if kind == "bool":
-                present = np.fromiter((isinstance(v, bool) for v in col), bool, len(col))
-                vals = np.fromiter((v is True for v in col), bool, len(col))
-            elif kind == "num":
-                present = np.fromiter((isinstance(v, (int, float)) and not isinstance(v, bool) for v in col), bool,
-                                      len(col))
-                vals = np.array([float(v) if p else np.nan for v, p in zip(col, present)], dtype=np.float64)
-            else:
-                present = np.fromiter((isinstance(v, str) for v in col), bool, len(col))
-                vals = col
-            self._typed[(key, kind)] = (vals, present)
-        return self._typed[(key, kind)]
-
-    @staticmethod
-    def _kind(v: Any) -> str | None:
-        if isinstance(v, bool):
-            return "bool"
-        if isinstance(v, (int, float)):
-            return "num"
-        return "str" if isinstance(v, str) else None
-
-    def _compare(self, key: str, op: str, val: Any) -> np.ndarray | None:
-        if op in ("$in", "$nin"):
-            if not isinstance(val, list) or not val or len({self._kind(v) for v in val}) != 1:
-                return None
-            kind = self._kind(val[0])
-        else:
-            kind = self._kind(val)
-        if kind is None:
-            return None
-        vals, present = self._column(key, kind)
-        if op in ("$eq", "$ne"):
-            hit = present & (vals == val)
-            return hit if op == "$eq" else ~hit
-        if op in self._OPS:
-            if kind != "num":
-                return None
-            with np.errstate(invalid="ignore"):
-                return present & self._OPS[op](vals, float(val))
-        if op in ("$in", "$nin"):
-            wanted = set(val)
-            hit = present & np.fromiter((v in wanted if p else False for v, p in zip(vals, present)), bool, len(vals))
-            return hit if op == "$in" else ~hit
-        return None
-
-    def mask(self, where: dict[str, Any], fetch: Callable[[], dict[str, Any]]) -> np.ndarray | None:
-        """Rows matching a Chroma `where` (missing keys match only $ne/$nin, as in Chroma); None if unsupported."""
-        if not isinstance(where, dict) or not where:
-            return None
-        if self.cols is None:
-            self._load(fetch)
-        parts: list[np.ndarray] = []
-        for key, cond in where.items():
-            if key in ("$and", "$or"):
-                if not isinstance(cond, list) or not cond:
-                    return None
-                subs = [self.mask(w, fetch) for w in cond]
-                if any(m is None for m in subs):
-                    return None
-                parts.append(np.logical_and.reduce(subs) if key == "$and" else np.logical_or.reduce(subs))
-            elif key.startswith("$"):
-                return None
-            else:
-                for op, val in (cond.items() if isinstance(cond, dict) else [("$eq", cond)]):
-                    m = self._compare(key, op, val)
-                    if m is None:
-                        return None
-                    parts.append(m)
-        return np.logical_and.reduce(parts)

@@ -5,7 +5,7 @@ Not a test. For each catalog, in its own process (so peak memory is per catalog)
 raw throughput on a random sample of the catalog's own documents, a full `Index.sync` into a fresh Chroma folder
 (items/s, total), a no-op re-sync, the same no-op through `python -m chatrec catalog index NAME` (the CLI at scale),
 Chroma's size on disk, peak RSS, the time to load all vectors (`Index.matrix`) and query latency p50/p95 with and
-without a metadata filter (genre exclusion + year range via `where_filter`), for `Index.query` (filtered queries
+without a metadata filter (genre exclusion + year range; `chroma_where` for Chroma), for `Index.query` (filtered queries
 answered in memory) and for Chroma's own filtered search.
 
     HF_HUB_OFFLINE=1 .venv/bin/python scripts/bench_index.py [--data ../shared/data] [--only ml|wiki]
@@ -58,7 +58,10 @@ def bench_one(which: str, data: Path, work: Path, n_raw: int, n_queries: int, li
 
     from chatrec.catalog import Catalog
     from chatrec.catalog_import import import_movielens, import_wikipedia
-    from chatrec.index import Embedder, Index, where_filter
+    from chatrec.allowed import chroma_where
+    from chatrec.candidates import hard_filter
+    from chatrec.index import Embedder, Index
+    from chatrec.state import DialogueState
     from chatrec.settings import Settings
     from chatrec.state import Constraint
 
@@ -124,12 +127,13 @@ def bench_one(which: str, data: Path, work: Path, n_raw: int, n_queries: int, li
         qvecs.append(emb.embed([q])[0])
         lat_embed.append(time.perf_counter() - t)
     cons = {"genres": Constraint(exclude=["Horror"]), "year": Constraint(min=1990, max=2010)}
-    where = where_filter(cat, cons)
+    where = chroma_where(cat, cons)[0]
+    allowed = hard_filter(cat, DialogueState(catalog=cat.name, constraints=cons)).allowed
     out["filter"] = where
     n = 2 * settings.n_candidates  # what candidates.retrieve asks for
     t = time.perf_counter()
-    index.query(cat, qvecs[0], n, where)
-    out["first_filtered_query_s"] = time.perf_counter() - t  # loads the metadata columns once
+    index.query(cat, qvecs[0], n, allowed)
+    out["first_filtered_query_s"] = time.perf_counter() - t
     col = index.collection(cat)
 
     def chroma_query(v, w):  # Chroma's own filtered HNSW search, what Index.query did before
@@ -137,7 +141,7 @@ def bench_one(which: str, data: Path, work: Path, n_raw: int, n_queries: int, li
 
     overlap = []
     for label, fn, w in (("no_filter", lambda v, w: index.query(cat, v, n, w), None),
-                         ("filter", lambda v, w: index.query(cat, v, n, w), where),
+                         ("filter", lambda v, w: index.query(cat, v, n, allowed), where),
                          ("chroma_filter", chroma_query, where)):
         lat = []
         for v in qvecs:
@@ -146,14 +150,12 @@ def bench_one(which: str, data: Path, work: Path, n_raw: int, n_queries: int, li
             lat.append(time.perf_counter() - t)
         out[f"query_{label}_ms"] = {"p50": pct(lat, 50) * 1e3, "p95": pct(lat, 95) * 1e3, "n": n, "hits": len(hits)}
     for v in qvecs[:50]:  # recall of Chroma's approximate filtered search against the exact in-memory answer
-        exact = {i for i, _ in index.query(cat, v, n, where)}
+        exact = {i for i, _ in index.query(cat, v, n, allowed)}
         if exact:
             overlap.append(len(exact & set(chroma_query(v, where))) / len(exact))
     out["chroma_filter_recall"] = sum(overlap) / len(overlap) if overlap else float("nan")
     out["query_embed_ms"] = {"p50": pct(lat_embed, 50) * 1e3, "p95": pct(lat_embed, 95) * 1e3}
-    allowed = sum(1 for it in cat.items if it.get("year") and 1990 <= it["year"] <= 2010 and it.get("genres")
-                  and "Horror" not in it["genres"])
-    out["filter_allows"] = allowed
+    out["filter_allows"] = len(allowed)
     out["peak_rss_mib"] = rss_mib()
 
     env = {**os.environ, "CHATREC_DATA_DIR": str(settings.data_dir), "CHATREC_CHROMA_PATH": str(settings.chroma_path)}

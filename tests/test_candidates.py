@@ -19,6 +19,9 @@ class NoContentIndex:
     def query(self, catalog: Catalog, vector: np.ndarray, n: int, where: Any) -> list[tuple[str, float]]:
         return []
 
+    def mask(self, catalog: Catalog, allowed: set[str]) -> set[str]:
+        return allowed
+
     def matrix(self, catalog: Catalog) -> tuple[dict[str, int], np.ndarray]:
         return {}, np.zeros((0, 4), dtype=np.float32)
 

@@ -21,7 +21,8 @@ from chatrec.candidates import violates
 from chatrec.catalog import Catalog
 from chatrec.catalog_import import import_movielens, write_catalog
 from chatrec.cli import main
-from chatrec.index import Embedder, Index, content_hash, metadata, where_filter
+from chatrec.allowed import chroma_where
+from chatrec.index import Embedder, Index, content_hash, metadata
 from chatrec.settings import Settings
 from chatrec.state import Constraint
 
@@ -76,10 +77,10 @@ def test_products_sync_is_incremental_and_filters_agree(settings: Settings, embe
     assert _stored(index, cat) == _expected(cat)
     # price range + category exclusion in Chroma agree with the code's filter
     cons = {"price_usd": Constraint(min=10, max=60), "category": Constraint(exclude=["Soccer", "Christmas"])}
-    where = where_filter(cat, cons)
-    q = embedder.embed(["gear for a weekend outdoors"])[0]
-    hits = index.query(cat, q, 50, where)
     allowed = [it["id"] for it in cat.items if not any(violates(it, k, c, cat) for k, c in cons.items())]
+    q = embedder.embed(["gear for a weekend outdoors"])[0]
+    hits = index.query(cat, q, 50, set(allowed))
+    assert set(index.collection(cat).get(where=chroma_where(cat, cons)[0])["ids"]) == set(allowed)
     assert hits and {i for i, _ in hits} <= set(allowed)
     assert len(hits) == min(50, len(allowed))
     assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
@@ -115,7 +116,7 @@ def test_collections_beyond_sqlite_variable_limit(settings: Settings, monkeypatc
     assert index.sync(cat) == {"added": 0, "changed": 0, "removed": 0, "unchanged": n, "total": n}
     pos, mat = index.matrix(cat)
     assert mat.shape == (n, 8) and set(pos) == set(cat.by_id)
-    hits = index.query(cat, mat[pos["t123"]], 5, {"size": {"$eq": 23}})
+    hits = index.query(cat, mat[pos["t123"]], 5, {it["id"] for it in cat.items if it["size"] == 23})
     assert hits[0][0] == "t123" and all(int(i[1:]) % 100 == 23 for i, _ in hits)
 
 
@@ -202,7 +203,7 @@ def test_incremental_sync_embeds_and_deletes_exactly_the_changes(ml_subset: Cata
     assert col.get(ids=removed)["ids"] == []
     got = col.get(ids=[runtime_dropped["id"]], include=["metadatas", "documents"])
     assert "runtime_minutes" not in got["metadatas"][0] and got["documents"][0] == cat.document(runtime_dropped)
-    short = where_filter(cat, {"runtime_minutes": Constraint(max=600)})
+    short = {it["id"] for it in cat.items if not violates(it, "runtime_minutes", Constraint(max=600), cat)}
     assert runtime_dropped["id"] not in {i for i, _ in index.query(cat, embedder.embed([runtime_dropped["title"]])[0],
                                                                    len(items), short)}
     # the changed texts are what is stored and searched
@@ -220,7 +221,8 @@ def test_genre_exclusion_and_year_range_filter(ml_subset: Catalog, settings: Set
     index.sync(cat)
     cons = {"genres": Constraint(exclude=["Horror", "Comedy"]), "year": Constraint(min=1990, max=1999)}
     q = embedder.embed(["a scary haunted house story"])[0]
-    hits = index.query(cat, q, 40, where_filter(cat, cons))
+    hits = index.query(cat, q, 40, {it["id"] for it in cat.items if not any(violates(it, k, c, cat)
+                                                                             for k, c in cons.items())})
     assert len(hits) == 40
     for i, _ in hits:
         assert not any(violates(cat.by_id[i], k, c, cat) for k, c in cons.items()), cat.by_id[i]
@@ -229,32 +231,32 @@ def test_genre_exclusion_and_year_range_filter(ml_subset: Catalog, settings: Set
 
 
 def test_in_memory_filter_matches_chroma_where(ml_subset: Catalog, settings: Settings, embedder: Embedder) -> None:
-    """Filtered queries are answered from the in-memory vectors: same ids as Chroma's own `where`, exact top-n."""
+    """Filtered queries are answered from the in-memory vectors masked by the allowed set: the same ids as Chroma's
+    own `where` built from the same predicate, and the exact top-n."""
     cat = Catalog.load(ml_subset.name, settings)
     index = Index(settings, embedder)
     index.sync(cat)
     col = index.collection(cat)
-    wheres = [
-        where_filter(cat, {"genres": Constraint(exclude=["Horror"]), "year": Constraint(min=1990, max=2010)}),
-        where_filter(cat, {"genres": Constraint(include=["Comedy", "Romance"]), "runtime_minutes": Constraint(max=95)}),
-        where_filter(cat, {"genres": Constraint(include=["War"])}),
-        where_filter(cat, {"language": Constraint(exclude=["English"])}),
-        where_filter(cat, {"language": Constraint(include=["French", "Italian"]), "year": Constraint(max=1980)}),
-        where_filter(cat, {"age_rating": Constraint(include=["PG-13"], exclude=["R"])}),
-        {"language": {"$ne": "English"}}, {"language": "German"}, {"popularity": {"$gt": 50}},
-        {"$or": [{"year": {"$lt": 1950}}, {"genres__Western": True}]},
+    limits = [
+        {"genres": Constraint(exclude=["Horror"]), "year": Constraint(min=1990, max=2010)},
+        {"genres": Constraint(include=["comedy", "Romance"]), "runtime_minutes": Constraint(max=95)},
+        {"genres": Constraint(include=["War"])},
+        {"language": Constraint(exclude=["english"])},
+        {"language": Constraint(include=["French", "Italian"]), "year": Constraint(max=1980)},
+        {"age_rating": Constraint(include=["PG-13"], exclude=["R"])},
     ]
     q = embedder.embed(["a tense story with a surprising ending"])[0]
     pos, mat = index.matrix(cat)
-    for w in wheres:
-        expected = set(col.get(where=w)["ids"])
-        assert expected, w
-        hits = index.query(cat, q, 30, w)
-        assert {i for i, _ in hits} <= expected and len(hits) == min(30, len(expected)), w
-        exact = sorted(expected, key=lambda i: -float(mat[pos[i]] @ q))[:30]
-        assert [i for i, _ in hits] == exact, w
-        assert np.allclose([s for _, s in hits], [float(mat[pos[i]] @ q) for i in exact], atol=1e-5)
-    assert index.query(cat, q, 5, {"year": {"$gt": 3000}}) == []
+    for cons in limits:
+        allowed = {it["id"] for it in cat.items if not any(violates(it, k, c, cat) for k, c in cons.items())}
+        where, exact = chroma_where(cat, cons)
+        assert allowed and exact and set(col.get(where=where)["ids"]) == allowed, cons
+        hits = index.query(cat, q, 30, allowed)
+        exact_top = sorted(allowed, key=lambda i: -float(mat[pos[i]] @ q))[:30]
+        assert [i for i, _ in hits] == exact_top, cons
+        assert np.allclose([s for _, s in hits], [float(mat[pos[i]] @ q) for i in exact_top], atol=1e-5)
+        assert {i for i, _ in index.query(cat, q, 30, where)} <= allowed  # Chroma's own filtered search
+    assert index.query(cat, q, 5, set()) == []
     assert len(index.query(cat, q, 5, None)) == 5  # unfiltered: Chroma's HNSW
 
 
