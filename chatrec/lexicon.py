@@ -29,7 +29,10 @@ what's there's let's you're we're they're good great nice fine cool awesome best
 tonight today weekend evening night time one ones same else instead similar different again already ever
 actually basically sure thing things stuff say said think guess know current currently way well go going gonna wanna idea ideas option options pick picks
 okay alright any thanks cheers hmm um uh oh also too either anymore much
-""".split())
+""".split()) | frozenset("""
+talk talking talked chat chatting chance chances interesting hope hoping hopefully glad heard hear doing plan plans
+wish luck true pleasure welcome bye goodbye lol haha day sounds seems
+""".split())  # chit-chat: catalog tags too ('talking', 'hope'), but in talk never a wish (ReDial replay, section 2b)
 # Cue words the rules read: negation, comparison, quantity, ordinal and date words.
 CUE_WORDS = frozenset("""
 avoid avoiding hate hates hated dislike disliked skip except fan stand sick tired into mind allow bring back
@@ -83,7 +86,8 @@ class Lexicon:
         nouns = frozenset(w.lower() for w in manifest.item_nouns())
         common = FUNCTION_WORDS | CUE_WORDS | nouns
         vocab = alternation(phrases)  # a keyword that names a value ("romantic comedy") is read as the values
-        kw = {k: f for k, f in (keywords or {}).items() if k not in field_words and k not in common and len(k) >= 4
+        kw = {k: f for k, f in (keywords or {}).items() if k not in field_words and len(k) >= 4
+              and not all(w in common for w in k.split())  # 'not seen', 'talking': dialogue words, not traits
               and not any(ch.isdigit() for ch in k) and not vocab.search(k)}
         return cls(phrases, field_words, field_phrases, kw, nouns, tuple(w.lower() for w in manifest.ownership_words),
                    vocab, alternation([*field_words, *field_phrases]))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 
 from .catalog import Catalog, norm_title
-from .lexicon import FUNCTION_WORDS
+from .lexicon import CUE_WORDS, FUNCTION_WORDS
 from .state import DialogueState
 
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
@@ -81,6 +82,9 @@ def _one_word_title_meant(key: str, title: str, text: str, catalog: Catalog) -> 
         return True
     if re.search(rf"(?i:stars?|/\s*5|out of (?:5|five))\s+(?i:to|for)\s+{re.escape(title)}\b", text):
         return bool(capital)  # "4 stars to Heat" rates a film, it is not a place
+    if re.search(rf"(?i:\bwho(?:'?s|\s+(?:is|was|are|were|else|acts|acted|plays|played|stars|starred))?|\bstars?|"
+                 rf"\bstarred|\bstarring|\bacted|\bplayed|\bcast)\s+in\s+{re.escape(title)}\b", text):
+        return bool(capital)  # "who is in Heat?", "he starred in Heat": the film, not a place
     listed = r"(?:[A-Z][\w'-]*(?:\s*,\s*|\s+(?:or|and)\s+))*"  # "in Manhattan or Chicago"
     return bool(capital) and not re.search(rf"\b(?i:{_PLACE_WORDS})\s+{listed}{re.escape(title)}\b", text)
 
@@ -151,8 +155,49 @@ def series_mentions(text: str, catalog: Catalog) -> list[tuple[int, list[str]]]:
     return out
 
 
+_KNOWN_WORDS: dict[int, tuple["weakref.ref[Catalog]", frozenset[str]]] = {}
+
+
+def _known_words(catalog: Catalog) -> frozenset[str]:
+    """Words that are not typos: English function and cue words, the catalog's title, description and lexicon words
+    (computed once per catalog; catalogs are read-only)."""
+    hit = _KNOWN_WORDS.get(id(catalog))
+    if hit is None or hit[0]() is not catalog:
+        words = {w for k in catalog._titles for w in k.split()} | set(catalog.description_df)
+        words |= {w for k in [*catalog.lexicon.phrases, *catalog.lexicon.keywords] for w in k.split()}
+        hit = _KNOWN_WORDS[id(catalog)] = (weakref.ref(catalog), frozenset(words | FUNCTION_WORDS | CUE_WORDS))
+    return hit[1]
+
+
+CAPITAL_RUN = re.compile(r"\b[A-Z][\w'-]*(?:\s+(?:[A-Z0-9][\w'-]*|of|the|a|an|and|in|on|to|at)(?=\W*\s*[A-Z0-9])){0,5}"
+                         r"(?:\s+[A-Z0-9][\w'-]*)?")
+
+
+def typo_titles(text: str, catalog: Catalog, found: list[str]) -> list[str]:
+    """Titles written with a typo ('Inceptoin', 'The Shinning'): a run of capitalised words holding a word the
+    catalog and English do not know, 88+ similar (rapidfuzz ratio) to one title with the same first letter."""
+    from rapidfuzz import fuzz, process
+
+    known, out = _known_words(catalog), []
+    taken = {w for i in found for w in norm_title(catalog.title(catalog.by_id[i])).split()}
+    for m in CAPITAL_RUN.finditer(YEAR_PAREN.sub(" ", text)):
+        key = norm_title(m.group(0))
+        words = key.split()
+        odd = [w for w in words if w not in known and len(w) >= 4 and not w.isdigit()]
+        if not odd or taken & set(words) or key in catalog.people:
+            continue
+        pool = [k for k in catalog._titles if k[:1] == key[:1] and abs(len(k) - len(key)) <= 2]
+        hit = process.extractOne(key, pool, scorer=fuzz.ratio, score_cutoff=88)
+        if hit:
+            iid = catalog.find_title(hit[0])
+            if iid and iid not in found and iid not in out:
+                out.append(iid)
+    return out
+
+
 def mentioned_titles(text: str, catalog: Catalog) -> list[str]:
-    """Catalog titles written in the message (short one-word titles only when capitalised as a title)."""
+    """Catalog titles written in the message (short one-word titles only when capitalised as a title; a typo in a
+    capitalised title is forgiven: `typo_titles`)."""
     found: list[tuple[int, str]] = []
     low = " " + norm_title(YEAR_PAREN.sub(lambda m: " " * len(m.group(0)), text)) + " "  # "(2012)" is no title
     bracketed = _bracketed_titles(text)
@@ -183,8 +228,9 @@ def mentioned_titles(text: str, catalog: Catalog) -> list[str]:
         return [(m.start(), m.start() + len(k) + 2) for m in re.finditer(rf"(?= {re.escape(k)} )", low)]
 
     covers = [s for k in keys for s in spans(k)]
-    return [i for (_, i), k in zip(found, keys)
-            if not all(any(a <= x and y <= b and (b - a) > (y - x) for a, b in covers) for x, y in spans(k))]
+    exact = [i for (_, i), k in zip(found, keys)
+             if not all(any(a <= x and y <= b and (b - a) > (y - x) for a, b in covers) for x, y in spans(k))]
+    return exact + typo_titles(text, catalog, exact)
 
 
 OWNED_CUE = re.compile(r"\b(?:i\s+(?:just\s+|already\s+)?(?:bought|own|have|got|purchased|ordered)|already\s+have)\s+"

@@ -160,3 +160,43 @@ def test_manifest_words_are_checked_and_exposed() -> None:
     bad["fields"]["weight"]["synonyms"] = {"Impossible": ["very hard"]}
     with pytest.raises(ValueError, match="not in the vocabulary"):
         Manifest.model_validate(bad)
+
+
+def test_dialogue_words_that_are_also_tags_are_not_traits(movies: Catalog) -> None:
+    """ReDial's replay: 'Nice talking to you!' became the wish 'talking' (a tag of some film), 'not seen' another."""
+    from chatrec.lexicon import Lexicon
+
+    lex = Lexicon.from_manifest(movies.manifest, keywords={"talking": "tags", "not seen": "tags", "hope": "tags",
+                                                           "time travel": "keywords", "submarine": "keywords"})
+    assert set(lex.keywords) == {"time travel", "submarine"}
+    assert [m.value for m in find_mentions("a submarine, not a talking one", "", lex)] == ["submarine"]
+
+
+@pytest.mark.parametrize("text", ["Nice talking to you!", "I hope you have a great day", "That sounds interesting",
+                                  "I am doing well, how about you?", "lol yes", "Good luck!"])
+def test_chit_chat_is_not_a_request(text: str, movies: Catalog) -> None:
+    st = DialogueState(catalog=movies.name)
+    u = understand(text, st, movies, None, llm_mode="never")
+    assert u.intent == "other" and not (u.liked_attributes or u.liked_items or u.constraint_changes), u
+
+
+@pytest.mark.parametrize("text", ["a movie please", "surprise me", "I loved Avengers: Infinity War", "any ideas?",
+                                  "something under 2 hours"])
+def test_short_requests_stay_requests(text: str, movies: Catalog) -> None:
+    assert understand(text, DialogueState(catalog=movies.name), movies, None, llm_mode="never").intent == "recommend"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("I loved Inceptoin", {"liked_items": ["inception-2010"]}),
+    ("I hated The Shinning", {"disliked_items": ["the-shining-1980"]}),
+    ("Honestly I loved Inception", {"liked_items": ["inception-2010"]}),  # a real word near a title is no typo
+    ("Thanks, Heat was great", {"liked_items": ["heat-1995"]})])
+def test_typos_in_capitalised_titles_are_forgiven(text: str, expected: dict, movies: Catalog) -> None:
+    assert change(text, movies) == expected
+
+
+def test_who_is_in_a_one_word_title_asks_about_the_film(movies: Catalog) -> None:
+    st = DialogueState(catalog=movies.name)
+    u = understand("who is in Heat?", st, movies, None, llm_mode="never")
+    assert (u.intent, u.about_item) == ("question", "heat-1995")
+    assert understand("a heist set in Chicago", st, movies, None, llm_mode="never").liked_items == []
