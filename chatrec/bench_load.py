@@ -12,6 +12,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from .load import percentile as _pct
+from .load import run_together
+
 ROOT = Path(__file__).resolve().parents[1]
 CONVERSATIONS = [
     ("movies", ["a thriller under 2 hours", "something older", "no crime please"]),
@@ -25,13 +28,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _pct(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    k = (len(xs) - 1) * q
-    lo = int(k)
-    return xs[lo] + (xs[min(lo + 1, len(xs) - 1)] - xs[lo]) * (k - lo)
 
 
 def run_load(n: int, model: str = "default", timeout_s: float = 900.0) -> dict[str, Any]:
@@ -74,13 +70,7 @@ def run_load(n: int, model: str = "default", timeout_s: float = 900.0) -> dict[s
                 with lock:
                     errors.append(f"{type(e).__name__}: {e}")
 
-        threads = [threading.Thread(target=visitor, args=(k,)) for k in range(n)]
-        t1 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - t1
+        wall = run_together([lambda k=k: visitor(k) for k in range(n)])
     finally:
         proc.terminate()
         try:

@@ -132,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     from .evaluation.cli import add_eval_parser  # `eval` subcommand: chatrec/evaluation/
 
     add_eval_parser(sub)
+    from .load import add_parser as add_load_parser  # `load`: chatrec/load.py
+
+    add_load_parser(sub)
     args = p.parse_args(argv)
 
     from .catalog import CatalogError
@@ -152,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
             from .evaluation.cli import run_eval
 
             return run_eval(args)
+        if args.cmd == "load":
+            from .load import run as run_load
+
+            return run_load(args)
         from .agent import Recommender
 
         rec = Recommender.from_settings()
