@@ -13,6 +13,7 @@ from .answers import answer_fit, answer_question
 from .candidates import hard_filter, query_text, retrieve
 from .catalog import Catalog
 from .explanation import PhraseCache, explain, explain_all
+from .feedback import FeedbackLog, state_events
 from .index import Embedder, Index
 from .llm import ChatModel
 from .ranking import Ranker, Scored
@@ -31,6 +32,7 @@ class Recommender:
         self._lock = threading.Lock()
         self.explanation_stats = {"llm": 0, "template": 0}
         self.phrases = PhraseCache()  # item-derived model phrases, shared by all sessions (no user data)
+        self.feedback_log = FeedbackLog.from_settings(settings)  # durable likes/dislikes/stars (chatrec/feedback.py)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, llm: ChatModel | None | str = "auto") -> "Recommender":
@@ -83,6 +85,8 @@ class Recommender:
                 st.disliked_items.append(item_id)
             if item_id in st.liked_items:
                 st.liked_items.remove(item_id)
+        self.feedback_log.record(*state_events(session.id, cat.name, [item_id] if liked else [],
+                                               [] if liked else [item_id], {}, "button"))
         return st
 
     def update_state(self, session: Session, patch: dict[str, Any]) -> DialogueState:
@@ -138,6 +142,8 @@ class Recommender:
         t0 = time.perf_counter()
         u = understand(text, st, cat, self.llm, llm_mode=self.settings.understanding_llm)
         apply(u, st)
+        self.feedback_log.record(*state_events(session.id, cat.name, u.liked_items,
+                                               [*u.disliked_items, *u.rejected_items], u.stars, "chat"))
         st.turns.append(Turn(role="user", text=text))
         steps = [self._understood_step(u, cat, time.perf_counter() - t0)]
         yield Event(type="understood", data={"state": session.snapshot(), "understanding": u.model_dump()})

@@ -132,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     from .evaluation.cli import add_eval_parser  # `eval` subcommand: chatrec/evaluation/
 
     add_eval_parser(sub)
+    from .feedback import add_parser as add_feedback_parser  # `feedback export`: chatrec/feedback.py
+
+    add_feedback_parser(sub)
     from .load import add_parser as add_load_parser  # `load`: chatrec/load.py
 
     add_load_parser(sub)
@@ -155,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
             from .evaluation.cli import run_eval
 
             return run_eval(args)
+        if args.cmd == "feedback":
+            from .feedback import run as run_feedback
+
+            return run_feedback(args)
         if args.cmd == "load":
             from .load import run as run_load
 

