@@ -113,9 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("name", nargs="?", default=None)
     ix = csub.add_parser("index")
     ix.add_argument("name", nargs="?", default=None)
-    from .catalog_import import add_import_parser
-
-    add_import_parser(csub)
+    _add_import_parser(csub)
     from .interactions import add_parser as add_interactions_parser
 
     add_interactions_parser(csub)
@@ -191,9 +189,7 @@ def _catalog(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s)" if problems else f"{args.path}: valid")
         return 1 if problems else 0
     if args.action == "import":
-        from .catalog_import import run_import
-
-        return run_import(args, s)
+        return _run_import(args, s)
     if args.action == "interactions":
         from .interactions import run
 
@@ -235,4 +231,69 @@ def _prepare() -> int:
             _catalog(argparse.Namespace(action="index", name=name))
         except Exception as e:  # noqa: BLE001 - report and continue with the other catalog
             print(f"could not index {name}: {e}", file=sys.stderr)
+    return 0
+
+
+def _add_import_parser(csub: Any) -> None:
+    """`catalog import csv|tsv|jsonl|json|movielens|wikipedia`: the importers of `chatrec.importers`."""
+    imp = csub.add_parser("import", help="import a catalog (CSV/JSONL with a mapping, MovieLens, Wikipedia films) "
+                                         "into <data_dir>/catalogs/NAME")
+    isub = imp.add_subparsers(dest="source", required=True)
+    for fmt in ("csv", "tsv", "jsonl", "json"):
+        t = isub.add_parser(fmt, help=f"a {fmt.upper()} table with a field mapping")
+        t.add_argument("path")
+        t.add_argument("--name", required=True, help="catalog name (folder under <data_dir>/catalogs)")
+        t.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                       help="catalog field from a source column, e.g. --map title=name (repeatable)")
+        t.add_argument("--manifest", help="manifest.json to follow (otherwise one is inferred from the values)")
+        t.add_argument("--list-sep", default="|", help="separator of list values in text cells (default '|')")
+        t.add_argument("--list", action="append", default=[], metavar="FIELD", help="treat FIELD as a list")
+        t.add_argument("--only-mapped", action="store_true", help="keep only the --map'ped fields")
+        t.add_argument("--domain", default="items")
+        t.add_argument("--noun", default="item")
+        t.add_argument("--noun-plural", default=None)
+    ml = isub.add_parser("movielens", help="MovieLens folder (movies/links/tags/ratings.csv) + TMDB, MeLU, Wikipedia")
+    ml.add_argument("folder")
+    ml.add_argument("--name", default="movielens")
+    for src, what in (("tmdb", "tmdb_5000_movies.csv"), ("melu", "movies_extrainfos.dat"),
+                      ("wikipedia", "folder of movies-19x0s.json")):
+        ml.add_argument(f"--{src}", default="auto", help=f"{what}; 'auto' (default) looks next to the MovieLens "
+                                                         f"folder, 'none' skips it")
+    ml.add_argument("--min-rating", type=float, default=3.5, help="ratings counted as liked for neighbours")
+    ml.add_argument("--neighbors", type=int, default=50, help="co-occurrence neighbours kept per item")
+    ml.add_argument("--sequence-epochs", type=int, default=0,
+                    help="train a sequence model on the ratings in time order with this many epochs (default 0: "
+                         "none; on ml-latest-small it lowered validation NDCG@10, see docs/results.md)")
+    wk = isub.add_parser("wikipedia", help="Wikipedia American films (movies-19x0s.json files)")
+    wk.add_argument("folder")
+    wk.add_argument("--name", default="wikipedia-films")
+    wk.add_argument("--include-without-extract", action="store_true")
+
+
+def _run_import(args: argparse.Namespace, settings: Any) -> int:
+    from .catalog import CatalogError
+    from .importers import import_movielens, import_table, import_wikipedia
+
+    if args.source == "movielens":
+        def src(v: str) -> Path | bool:
+            return True if v == "auto" else False if v == "none" else Path(v)
+        res = import_movielens(Path(args.folder), args.name, settings, tmdb=src(args.tmdb), melu=src(args.melu),
+                               wikipedia=src(args.wikipedia), min_rating=args.min_rating, n_neighbors=args.neighbors,
+                               sequence_epochs=args.sequence_epochs)
+    elif args.source == "wikipedia":
+        res = import_wikipedia(Path(args.folder), args.name, settings,
+                               require_extract=not args.include_without_extract)
+    else:
+        mapping: dict[str, str] = {}
+        for m in args.map:
+            if "=" not in m:
+                raise CatalogError(f"--map {m!r}: write FIELD=COLUMN, e.g. --map title=name")
+            k, c = m.split("=", 1)
+            mapping[k.strip()] = c.strip()
+        res = import_table(Path(args.path), args.name, mapping, Path(args.manifest) if args.manifest else None,
+                           settings, fmt=args.source, list_sep=args.list_sep, list_fields=args.list,
+                           only_mapped=args.only_mapped, domain=args.domain, noun=args.noun,
+                           noun_plural=args.noun_plural)
+    print(json.dumps(res.summary(), indent=2, ensure_ascii=False))
+    print(f"next: python -m chatrec catalog index {res.name}", file=sys.stderr)
     return 0

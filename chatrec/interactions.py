@@ -55,7 +55,8 @@ def attach(name: str, path: Path, settings: Settings | None = None, user_col: st
     """Rewrite catalog `name` with popularity, neighbours and (if `sequence_epochs` > 0) a sequence model."""
     import numpy as np
 
-    from .catalog_import import cooccurrence_neighbors, write_catalog
+    from .importers import write_catalog
+    from .importers.neighbors import cooccurrence_neighbors
     from .sequence import SequenceConfig, SequenceModel
 
     t0 = time.time()

@@ -57,7 +57,7 @@ def bench_one(which: str, data: Path, work: Path, n_raw: int, n_queries: int, li
     from tqdm import tqdm
 
     from chatrec.catalog import Catalog
-    from chatrec.catalog_import import import_movielens, import_wikipedia
+    from chatrec.importers import import_movielens, import_wikipedia
     from chatrec.allowed import chroma_where
     from chatrec.candidates import hard_filter
     from chatrec.index import Embedder, Index
@@ -74,7 +74,7 @@ def bench_one(which: str, data: Path, work: Path, n_raw: int, n_queries: int, li
         res = import_wikipedia(data / "wikipedia-movie-data", "bench-wiki", settings)
     out["import_s"] = time.perf_counter() - t
     if limit:  # smoke runs: keep the first `limit` items
-        from chatrec.catalog_import import write_catalog
+        from chatrec.importers import write_catalog
 
         full = Catalog.load(res.name, settings)
         write_catalog(res.name, full.manifest.model_dump(exclude_none=True), full.items[:limit], settings)

@@ -1,5 +1,5 @@
 """Answers about one item from code only: facts and "would I like it?" (the rating-model half runs on the imported
-MovieLens catalog in tests/test_catalog_import.py; the whole turn with the real model in tests/test_agent.py)."""
+MovieLens catalog in tests/test_importers_movielens.py; the whole turn with the real model in tests/test_agent.py)."""
 from __future__ import annotations
 
 import pytest

@@ -19,7 +19,7 @@ from conftest import ROOT, need_shared
 
 from chatrec.candidates import violates
 from chatrec.catalog import Catalog
-from chatrec.catalog_import import import_movielens, write_catalog
+from chatrec.importers import import_movielens, write_catalog
 from chatrec.cli import main
 from chatrec.allowed import chroma_where
 from chatrec.index import Embedder, Index, content_hash, metadata

@@ -16,7 +16,7 @@ from chatrec.settings import ROOT, Settings
 @pytest.fixture()
 def shop(tmp_path: Path) -> tuple[Settings, list[str]]:
     """A copy of the shipped products catalog, imported under the data dir as `shop`."""
-    from chatrec.catalog_import import write_catalog
+    from chatrec.importers import write_catalog
 
     s = Settings(data_dir=tmp_path / "data", chroma_path=tmp_path / "chroma")
     src = ROOT / "catalog" / "products"

@@ -1,7 +1,7 @@
 """Catalogs for the evaluation data sets, built so the product's own ranker can run on them unchanged.
 
 Items come from the data set's item file (Games-6k titles) or the MovieLens import (movies.csv enriched by
-`chatrec.catalog_import` where it is available). `popularity` and `neighbors` are set from the split's TRAINING
+`chatrec.importers.movielens` where it is available). `popularity` and `neighbors` are set from the split's TRAINING
 sequences only (see `neighbors.learn_neighbors`), so the catalog used on the test split never saw a test target.
 The item vectors come from the real embedder through `chatrec.index.Index` (a persistent Chroma folder under
 `<data_dir>/eval/chroma`, so a second run embeds nothing).
@@ -54,7 +54,7 @@ def games_catalog() -> Catalog:
 
 def _basic_movies(name: str) -> tuple[Manifest, list[dict[str, Any]]]:
     """Fallback when the MovieLens importer is not available: title, year and genres from movies.csv."""
-    from ..catalog_import import map_genres, movie_manifest, parse_ml_title  # noqa: F401 - may be missing too
+    from ..importers import map_genres, movie_manifest, parse_ml_title
 
     man = movie_manifest(name, "ml-latest-small movies (GroupLens), research use.")
     vocab = man["fields"]["genres"]["vocabulary"]
@@ -78,7 +78,7 @@ def movielens_catalog(settings: Settings, rebuild: bool = False) -> Catalog:
     path = Path(settings.data_dir) / "catalogs" / ML_NAME
     stale = not (path / "manifest.json").exists() or '"audience_score"' not in (path / "manifest.json").read_text()
     if rebuild or stale:  # built before the importer wrote the audience score: import again
-        from ..catalog_import import import_movielens
+        from ..importers import import_movielens
 
         import_movielens(need("ml-latest-small"), ML_NAME, settings)
     return Catalog.load(path, settings)

@@ -164,7 +164,7 @@ def play(rec: Any, catalog: Catalog, dlg: Dialogue) -> dict[str, Any]:
 
 
 def _tiny_catalog(settings: Any, n: int, seed: int) -> tuple[Catalog, list[Dialogue], dict[str, int]]:
-    from ..catalog_import import write_catalog
+    from ..importers import write_catalog
     from .catalogs import ML_NAME, _basic_movies
 
     man, items = _basic_movies(ML_NAME)
@@ -253,7 +253,7 @@ def run(dialogues: int | None = None, seed: int = 0, json_path: Path | None = No
             for p in ps:
                 fh.write(json.dumps({"mode": mode, **p}, ensure_ascii=False) + "\n")
     meta = {"data": "ReDial test split (Li et al., NeurIPS 2018), catalog: ml-latest-small imported by "
-                    "chatrec.catalog_import", "selection": stats, "dialogues": len(chosen), "seed": seed,
+                    "chatrec.importers", "selection": stats, "dialogues": len(chosen), "seed": seed,
             "date": dt.date.today().isoformat(), "machine": machine(), "weights_sha256": weights_sha256(),
             "turns": TURNS, "seconds": round(time.time() - t0)}
     notes = ["Deterministic seeker, protocol fixed in the module docstring; transcripts in converse-transcripts.jsonl.",

@@ -195,7 +195,7 @@ def ratio_summary(counts: dict[str, np.ndarray], n_boot: int = 1000, seed: int =
 def _tiny_catalog(settings: Any, raw: list[dict[str, Any]], seed: int) -> Catalog:
     """A small catalog for smoke tests: the movies the sampled dialogues name plus 150 seeded others, from movies.csv
     with popularity = rating count (the full import embeds 9,742 films: minutes)."""
-    from ..catalog_import import write_catalog
+    from ..importers import write_catalog
     from .catalogs import ML_NAME, _basic_movies
     from .data import movielens_ratings
 
@@ -267,7 +267,7 @@ def run(dialogues: int | None = None, seed: int = 0, json_path: Path | None = No
         for p in played:
             fh.write(json.dumps(p, ensure_ascii=False) + "\n")
     meta = {"data": "ReDial test split (Li et al., NeurIPS 2018); catalog: ml-latest-small imported by "
-                    "chatrec.catalog_import" + (" (tiny smoke catalog)" if tiny else ""),
+                    "chatrec.importers" + (" (tiny smoke catalog)" if tiny else ""),
             "selection": stats, "dialogues": len(chosen), "seed": seed, "date": dt.date.today().isoformat(),
             "machine": machine(), "weights_sha256": weights_sha256(), "as_of_year": as_of_year,
             "catalog_items": len(catalog.items), "seconds": round(time.time() - t0)}
