@@ -43,3 +43,66 @@ def rec(settings):
 @pytest.fixture(scope="session")
 def movies(rec):
     return rec.catalog("movies")
+
+
+@pytest.fixture(scope="session")
+def rules_rec(settings):
+    """The same Recommender on a fake model that never helps (chatrec.testing.FakeChatModel.silent): real catalogs,
+    MiniLM and Chroma, so rules, filters, ranking and templates run in full without loading a GGUF model. Tests that
+    need canned answers build `Recommender(settings, FakeChatModel(...), rules_rec.embedder, rules_rec.index)`."""
+    from chatrec import Recommender
+    from chatrec.testing import FakeChatModel
+
+    return Recommender.from_settings(settings, llm=FakeChatModel.silent())
+
+
+# -- markers: `pytest -m "not model"` is the fast inner loop; CI runs everything -----------------------------------
+# A test is marked by what it uses: conftest's model fixtures, or calls in its own source (or its module's fixtures)
+# that load a model, start the app, drive a browser or read ../shared/data. Explicit marks work too.
+MODEL_FIXTURES = {"rec", "movies"}
+MODEL_SIGNS = ("LlamaCppModel(", "smoke_model(", "resolve_model(", "Recommender.from_settings(", "llama_cpp.server",
+               "AppProcess(", '"chatrec", "chat"', '"chatrec", "bench"')
+
+
+def _sources(item: pytest.Item) -> tuple[str, set[str]]:
+    """The test's own source plus its module-defined fixtures' sources, and the conftest fixtures it uses."""
+    import inspect
+
+    texts, from_conftest = [], set()
+    for fn in [getattr(item, "function", None)] + [
+            d.func for defs in item._fixtureinfo.name2fixturedefs.values() for d in defs[-1:]]:
+        if fn is None:
+            continue
+        if fn.__module__ == "conftest":
+            from_conftest.add(fn.__name__)
+            continue
+        try:
+            texts.append(inspect.getsource(fn))
+        except (OSError, TypeError):
+            pass
+    return "\n".join(texts), from_conftest
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        text, fixtures = _sources(item)
+        if fixtures & MODEL_FIXTURES or any(s in text for s in MODEL_SIGNS):
+            item.add_marker(pytest.mark.model)
+        if "browser" in item.fixturenames:
+            item.add_marker(pytest.mark.browser)
+        if "need_shared(" in text:
+            item.add_marker(pytest.mark.data)
+
+
+@pytest.fixture(autouse=True)
+def _model_marker_is_true(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that loads a GGUF model in this process without the `model` marker fails, so `-m "not model"` stays
+    fast and the marker stays true."""
+    if request.node.get_closest_marker("model"):
+        return
+    import chatrec.llm
+
+    def refuse(*_a: object, **_k: object) -> None:
+        pytest.fail(f"{request.node.nodeid} loads a GGUF model: mark it @pytest.mark.model")
+
+    monkeypatch.setattr(chatrec.llm.LlamaCppModel, "__init__", refuse)

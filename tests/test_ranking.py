@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 
-def test_new_item_borrows_the_standing_of_its_content_neighbours(rec, movies) -> None:
+def test_new_item_borrows_the_standing_of_its_content_neighbours(rules_rec) -> None:
+    rec, movies = rules_rec, rules_rec.catalog("movies")  # the ranker alone: no model loaded
     from chatrec.ranking import Ranker
     from chatrec.state import DialogueState
 
@@ -50,8 +51,9 @@ def test_era_scores_by_hand() -> None:
     assert not era_scores([], [1990]).any()
 
 
-def test_release_year_and_era_in_the_ranker(rec, movies) -> None:
+def test_release_year_and_era_in_the_ranker(rules_rec) -> None:
     """Items from after the request's year are pushed down (not out yet); the liked items' era lifts its films."""
+    rec, movies = rules_rec, rules_rec.catalog("movies")
     from chatrec.ranking import Ranker
     from chatrec.state import DialogueState
 

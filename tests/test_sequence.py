@@ -46,7 +46,8 @@ def test_unseen_items_have_no_score() -> None:
     assert abs(float(np.nanmean(z))) < 1e-6  # standardized over the items it knows
 
 
-def test_ranker_uses_the_catalogs_sequence_model(rec, movies) -> None:
+def test_ranker_uses_the_catalogs_sequence_model(rules_rec) -> None:
+    rec, movies = rules_rec, rules_rec.catalog("movies")  # the ranker alone: no model loaded
     from chatrec.ranking import Ranker
     from chatrec.sequence import SequenceConfig, SequenceModel
     from chatrec.state import DialogueState

@@ -215,8 +215,9 @@ def test_themes_asked_for_in_words_must_be_catalog_keywords(cat: Catalog) -> Non
     assert u.liked_attributes == []
 
 
-def test_named_people_and_themes_bring_their_items_into_the_candidates(rec, movies) -> None:
+def test_named_people_and_themes_bring_their_items_into_the_candidates(rules_rec) -> None:
     """'with Tom Hanks' must reach his films even when the words' embedding would not find them."""
+    rec, movies = rules_rec, rules_rec.catalog("movies")  # rules only: no model loaded
     from chatrec.candidates import hard_filter, retrieve
 
     st = DialogueState(catalog="movies")
