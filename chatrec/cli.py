@@ -236,6 +236,8 @@ def _prepare() -> int:
 
 def _add_import_parser(csub: Any) -> None:
     """`catalog import csv|tsv|jsonl|json|movielens|wikipedia`: the importers of `chatrec.importers`."""
+    from .importers.neighbors import RECIPES
+
     imp = csub.add_parser("import", help="import a catalog (CSV/JSONL with a mapping, MovieLens, Wikipedia films) "
                                          "into <data_dir>/catalogs/NAME")
     isub = imp.add_subparsers(dest="source", required=True)
@@ -259,8 +261,9 @@ def _add_import_parser(csub: Any) -> None:
                       ("wikipedia", "folder of movies-19x0s.json")):
         ml.add_argument(f"--{src}", default="auto", help=f"{what}; 'auto' (default) looks next to the MovieLens "
                                                          f"folder, 'none' skips it")
-    ml.add_argument("--min-rating", type=float, default=3.5, help="ratings counted as liked for neighbours")
-    ml.add_argument("--neighbors", type=int, default=50, help="co-occurrence neighbours kept per item")
+    ml.add_argument("--recipe", default="ml-latest-small", choices=sorted(RECIPES),
+                    help="how neighbours and popularity are learned from the ratings (chatrec.importers.neighbors."
+                         "RECIPES, chosen on the evaluation's validation split; stored in the catalog folder)")
     ml.add_argument("--sequence-epochs", type=int, default=0,
                     help="train a sequence model on the ratings in time order with this many epochs (default 0: "
                          "none; on ml-latest-small it lowered validation NDCG@10, see docs/results.md)")
@@ -278,7 +281,7 @@ def _run_import(args: argparse.Namespace, settings: Any) -> int:
         def src(v: str) -> Path | bool:
             return True if v == "auto" else False if v == "none" else Path(v)
         res = import_movielens(Path(args.folder), args.name, settings, tmdb=src(args.tmdb), melu=src(args.melu),
-                               wikipedia=src(args.wikipedia), min_rating=args.min_rating, n_neighbors=args.neighbors,
+                               wikipedia=src(args.wikipedia), recipe=args.recipe,
                                sequence_epochs=args.sequence_epochs)
     elif args.source == "wikipedia":
         res = import_wikipedia(Path(args.folder), args.name, settings,

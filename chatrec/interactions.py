@@ -1,7 +1,7 @@
 """Attach an interaction log (who bought, watched or rated which item, when) to an imported catalog.
 
 `python -m chatrec catalog interactions NAME FILE.csv` turns the log into what the ranker's collaborative
-components read: `popularity` per item, co-occurrence `neighbors.json`, and the sequence model
+components read: `popularity` per item, `neighbors.json` (with the recipe that made them), and the sequence model
 (`sequence_model.pt`, `chatrec.sequence`) that reads the order of what a user liked. Rows naming items the catalog
 does not have are counted and reported, never guessed. Shipped catalogs (inside the repository) are read-only:
 import a copy first.
@@ -13,7 +13,6 @@ import csv
 import json
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +50,11 @@ def read_log(path: Path, user_col: str = "user_id", item_col: str = "item_id",
 
 def attach(name: str, path: Path, settings: Settings | None = None, user_col: str = "user_id",
            item_col: str = "item_id", time_col: str | None = "timestamp", sequence_epochs: int = 20,
-           n_neighbors: int = 50, log: Any = None) -> dict[str, Any]:
-    """Rewrite catalog `name` with popularity, neighbours and (if `sequence_epochs` > 0) a sequence model."""
-    import numpy as np
-
+           recipe: str = "ml-latest-small", log: Any = None) -> dict[str, Any]:
+    """Rewrite catalog `name` with popularity, neighbours (the builder and named recipe the evaluation uses,
+    `importers.neighbors`) and, if `sequence_epochs` > 0, a sequence model."""
     from .importers import write_catalog
-    from .importers.neighbors import cooccurrence_neighbors
-    from .sequence import SequenceConfig, SequenceModel
+    from .importers.neighbors import build, popularity_value, sequences_by_user, train_sequence
 
     t0 = time.time()
     settings = settings or Settings()
@@ -72,26 +69,22 @@ def attach(name: str, path: Path, settings: Settings | None = None, user_col: st
     if not known:
         raise CatalogError(f"{path}: none of its {len(rows)} rows names an item id of catalog {name!r} "
                            f"(first unknown: {unknown[:3]}); the item column must hold the catalog's `id` values")
-    by_user: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    for u, i, t in known:
-        by_user[u].append((t, i))
-    seqs = [[i for _, i in sorted(v)] for _, v in sorted(by_user.items())]  # time order, ties by catalog order
-    counts = np.bincount([i for _, i, _ in known], minlength=len(cat.items))
-    items = [{**it, "popularity": int(c)} for it, c in zip(cat.items, counts)]
-    users = {u: n for n, u in enumerate(by_user)}
-    nb = cooccurrence_neighbors(np.array([users[u] for u, _, _ in known]), np.array([i for _, i, _ in known]),
-                                len(items), k=n_neighbors)
-    neighbors = {items[i]["id"]: [[items[j]["id"], w] for j, w in row] for i, row in enumerate(nb) if row}
-    sequence = None
-    if sequence_epochs > 0:
-        sequence = SequenceModel.train(seqs, [it["id"] for it in items], SequenceConfig(epochs=sequence_epochs),
-                                       log=log)
+    seqs = sequences_by_user(known)  # time order, ties by catalog order
+    ids = [it["id"] for it in cat.items]
+    col = build(seqs, ids, recipe)
+    counts = [0] * len(ids)
+    for _, i, _ in known:
+        counts[i] += 1
+    items = [{**it, "popularity": popularity_value(p)} for it, p in zip(cat.items, col.popularity)]
+    neighbors = col.neighbors
+    sequence = train_sequence(seqs, ids, sequence_epochs, log=log) if sequence_epochs > 0 else None
     man = cat.manifest.model_dump()
     man["fields"].setdefault("popularity", POPULARITY_FIELD)
-    dest = write_catalog(name, man, items, settings, neighbors, sequence)
+    dest = write_catalog(name, man, items, settings, neighbors, sequence, recipe=col.recipe_json())
     return {"catalog": name, "path": str(dest), "rows": len(rows), "rows_used": len(known),
-            "unknown_item_ids": len(unknown), "unknown_examples": unknown[:5], "users": len(by_user),
-            "items_with_interactions": int((counts > 0).sum()), "with_neighbors": len(neighbors),
+            "unknown_item_ids": len(unknown), "unknown_examples": unknown[:5], "users": len(seqs),
+            "items_with_interactions": sum(1 for c in counts if c), "with_neighbors": len(neighbors),
+            "neighbors_recipe": col.recipe,
             "sequence_model": sequence.info if sequence is not None else None, "seconds": round(time.time() - t0, 1)}
 
 
@@ -104,12 +97,16 @@ def add_parser(csub: Any) -> None:
     p.add_argument("--item-column", default="item_id", help="holds the catalog's item ids")
     p.add_argument("--time-column", default="timestamp", help="numbers; without it the file order is the order")
     p.add_argument("--sequence-epochs", type=int, default=20, help="0: no sequence model")
-    p.add_argument("--neighbors", type=int, default=50, help="co-occurrence neighbours kept per item")
+    from .importers.neighbors import RECIPES
+
+    p.add_argument("--recipe", default="ml-latest-small", choices=sorted(RECIPES),
+                   help="how neighbours and popularity are learned (chatrec.importers.neighbors.RECIPES; 'games' was "
+                        "chosen on sparse purchases, 'ml-latest-small' on ratings)")
 
 
 def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
     res = attach(args.name, Path(args.file), settings, args.user_column, args.item_column, args.time_column,
-                 args.sequence_epochs, args.neighbors, log=lambda m: print(m, file=sys.stderr))
+                 args.sequence_epochs, args.recipe, log=lambda m: print(m, file=sys.stderr))
     print(json.dumps(res, indent=2, ensure_ascii=False))
     print(f"next: python -m chatrec catalog index {args.name}", file=sys.stderr)
     return 0

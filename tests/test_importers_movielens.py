@@ -45,7 +45,8 @@ def test_movielens_import_has_every_movie_and_enough_text(ml) -> None:
     assert res.path == Path(cat.path) and res.path.parent.name == "catalogs"
     assert not res.path.resolve().is_relative_to(ROOT.resolve())
     assert sorted(p.name for p in res.path.iterdir()) == ["errata.json", "items.jsonl", "manifest.json",
-                                                          "neighbors.json", "rating_model.json", "sequence_model.pt"]
+                                                          "neighbors.json", "neighbors_recipe.json",
+                                                          "rating_model.json", "sequence_model.pt"]
     assert cat.sequence is not None and cat.sequence.item_ids == [it["id"] for it in cat.items]
     assert res.stats["sequence_model"]["epochs_run"] == 1
     assert json.loads((res.path / "errata.json").read_text()) == []
@@ -98,6 +99,10 @@ def test_movielens_titles_genres_and_joins(ml) -> None:
 
 
 def test_movielens_popularity_and_neighbors(ml) -> None:
+    """Every rating is an interaction, as in the evaluation: popularity counts them all, and the neighbours come from
+    the evaluation's builder with the ml-latest-small recipe (named in the folder)."""
+    from chatrec.importers.neighbors import RECIPE_FILE, RECIPES
+
     res, cat = ml
     spec = cat.manifest.fields["popularity"]
     assert spec.type == "number" and spec.display == "hidden" and not spec.embed and spec.filter is None
@@ -105,14 +110,16 @@ def test_movielens_popularity_and_neighbors(ml) -> None:
         counts = Counter(f"ml-{r['movieId']}" for r in csv.DictReader(fh))
     assert all(it["popularity"] == counts.get(it["id"], 0) for it in cat.items)
     assert cat.popularity("ml-356") == counts["ml-356"] == max(counts.values())  # Forrest Gump
+    assert res.stats["neighbors_recipe"] == "ml-latest-small"
+    assert json.loads((res.path / RECIPE_FILE).read_text())["params"] == RECIPES["ml-latest-small"].as_dict()
     nb = json.loads((res.path / "neighbors.json").read_text())
-    assert nb.keys() == cat.neighbors.keys() and len(nb) > 6000
-    for iid, row in nb.items():
-        assert 0 < len(row) <= 50 and iid in cat.by_id
+    assert nb.keys() == cat.neighbors.keys() and len(nb) > 9000
+    k = RECIPES["ml-latest-small"].k
+    for iid, row in list(nb.items())[::50]:
+        assert 0 < len(row) <= k and iid in cat.by_id
         ws = [w for _, w in row]
-        assert ws == sorted(ws, reverse=True) and all(0 < w <= 1 for w in ws)
+        assert ws == sorted(ws, reverse=True) and all(0 < w < 1 for w in ws)
         assert iid not in {o for o, _ in row} and all(o in cat.by_id for o, _ in row)
-    assert len(nb["ml-1"]) == 50
     assert "ml-3114" in [o for o, _ in nb["ml-1"][:5]]  # Toy Story -> Toy Story 2
 
 
@@ -122,14 +129,15 @@ def test_movielens_cli_writes_to_data_dir(ml, tmp_path: Path, monkeypatch: pytes
     monkeypatch.setenv("CHATREC_DATA_DIR", str(tmp_path))
     folder = need_shared("ml-latest-small")
     rc = main(["catalog", "import", "movielens", str(folder), "--name", "ml-bare", "--tmdb", "none", "--melu", "none",
-               "--wikipedia", "none", "--neighbors", "5"])
+               "--wikipedia", "none", "--recipe", "ml-latest-small"])
     assert rc == 0
     out = json.loads(capsys.readouterr().out)
     assert out["items"] == 9742 and out["sources"] == {"tmdb": None, "melu": None, "wikipedia": None}
     cat = Catalog.load("ml-bare", Settings())
     assert cat.path == tmp_path / "catalogs" / "ml-bare"
     assert not any("runtime_minutes" in it or "description" in it for it in cat.items)
-    assert max(len(v) for v in cat.neighbors.values()) == 5
+    assert json.loads((cat.path / "neighbors_recipe.json").read_text())["recipe"] == out["neighbors_recipe"] == \
+        "ml-latest-small"
 
 
 def test_title_parsing_and_genre_mapping() -> None:

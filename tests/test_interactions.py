@@ -55,6 +55,11 @@ def test_attach_builds_what_the_ranker_reads(shop, tmp_path: Path) -> None:
     assert sum(pops) == res["rows_used"] and all(p == 0 for p in pops[30:])
     assert ids[1] in dict(cat.neighbors[ids[0]])  # bought together along the path
     assert cat.manifest.fields["popularity"].unit == "interactions"
+    from chatrec.importers.neighbors import RECIPE_FILE, RECIPES
+
+    stored = json.loads((cat.path / RECIPE_FILE).read_text())  # the builder and recipe the evaluation uses
+    assert res["neighbors_recipe"] == stored["recipe"] == "ml-latest-small"
+    assert stored["params"] == RECIPES["ml-latest-small"].as_dict()
 
 
 def test_bad_logs_say_what_to_do(shop, tmp_path: Path) -> None:

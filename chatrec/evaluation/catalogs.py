@@ -2,7 +2,7 @@
 
 Items come from the data set's item file (Games-6k titles) or the MovieLens import (movies.csv enriched by
 `chatrec.importers.movielens` where it is available). `popularity` and `neighbors` are set from the split's TRAINING
-sequences only (see `neighbors.learn_neighbors`), so the catalog used on the test split never saw a test target.
+sequences only (see `importers.neighbors.build`), so the catalog used on the test split never saw a test target.
 The item vectors come from the real embedder through `chatrec.index.Index` (a persistent Chroma folder under
 `<data_dir>/eval/chroma`, so a second run embeds nothing).
 """
@@ -76,8 +76,11 @@ def _basic_movies(name: str) -> tuple[Manifest, list[dict[str, Any]]]:
 def movielens_catalog(settings: Settings, rebuild: bool = False) -> Catalog:
     """The ml-latest-small catalog as the product imports it (`<data_dir>/catalogs/eval-ml-latest-small`)."""
     path = Path(settings.data_dir) / "catalogs" / ML_NAME
-    stale = not (path / "manifest.json").exists() or '"audience_score"' not in (path / "manifest.json").read_text()
-    if rebuild or stale:  # built before the importer wrote the audience score: import again
+    from ..importers.neighbors import RECIPE_FILE
+
+    stale = not (path / "manifest.json").exists() or '"audience_score"' not in (path / "manifest.json").read_text() \
+        or not (path / RECIPE_FILE).exists()
+    if rebuild or stale:  # built before the importer wrote the audience score or used the one recipe: import again
         from ..importers import import_movielens
 
         import_movielens(need("ml-latest-small"), ML_NAME, settings)
@@ -106,16 +109,13 @@ def for_split(base: Catalog, split: RankSplit, neighbors: dict[str, list[tuple[s
 
 
 def split_catalog(base: Catalog, split: RankSplit, recipe: Any = None, sequence: Any = None) -> Catalog:
-    """The evaluation catalog of one split: neighbours and popularity learned from its training sequences with the
-    dataset's recipe (`neighbors.RECIPES`), and `sequence` (from `sequence_for`) as its sequence model."""
-    from .neighbors import RECIPES, learn, recency_popularity, to_neighbors
+    """The evaluation catalog of one split: neighbours and popularity learned from its training sequences by the
+    product's own builder (`importers.neighbors.build`) with the dataset's recipe, and `sequence` (from
+    `sequence_for`) as its sequence model."""
+    from ..importers.neighbors import build
 
-    p = recipe or RECIPES[split.dataset]
-    m = learn(split.train_sequences, split.n_items, p)
-    nb = to_neighbors(m, split.item_ids)
-    del m
-    pop = recency_popularity(split.train_sequences, split.n_items, p.popularity_recency)
-    return for_split(base, split, nb, pop, sequence)
+    col = build(split.train_sequences, split.item_ids, recipe or split.dataset)
+    return for_split(base, split, col.neighbors, col.popularity, sequence)
 
 
 SEQUENCE_EPOCHS = {"games": 20, "ml-latest-small": 20}
@@ -133,6 +133,7 @@ def sequence_for(split: RankSplit, settings: Settings, seed: int = 0, log: Any =
     `eval tune` and `eval rank` re-runs train nothing."""
     import hashlib
 
+    from ..importers.neighbors import train_sequence
     from ..sequence import SequenceConfig, SequenceModel
 
     cfg = SequenceConfig(epochs=epochs or SEQUENCE_EPOCHS.get(split.dataset, 20), seed=seed)
@@ -142,7 +143,7 @@ def sequence_for(split: RankSplit, settings: Settings, seed: int = 0, log: Any =
     path = Path(settings.data_dir) / "eval" / "sequence" / f"{split.dataset}-{split.split}-{h.hexdigest()[:16]}.pt"
     if path.exists():
         return SequenceModel.load(path)
-    m = SequenceModel.train(split.train_sequences, split.item_ids, cfg, log=log)
+    m = train_sequence(split.train_sequences, split.item_ids, cfg.epochs, seed, log=log)
     path.parent.mkdir(parents=True, exist_ok=True)
     m.save(path)
     return m

@@ -67,8 +67,9 @@ def catalogs_dir(settings: Settings) -> Path:
 
 def write_catalog(name: str, manifest: dict[str, Any], items: list[dict[str, Any]], settings: Settings,
                   neighbors: dict[str, list[list[Any]]] | None = None, sequence: Any = None,
-                  rating: Any = None) -> Path:
-    """Write, validate, then swap into `<data_dir>/catalogs/<name>`; raises CatalogError listing problems."""
+                  rating: Any = None, recipe: dict[str, Any] | None = None) -> Path:
+    """Write, validate, then swap into `<data_dir>/catalogs/<name>`; raises CatalogError listing problems.
+    `recipe` (`Collaborative.recipe_json`) names how the neighbours and popularity were learned."""
     if not NAME_RE.match(name):
         raise CatalogError(f"catalog name {name!r}: use lower-case letters, digits, '-', '_' or '.' (at most 40, "
                            "starting and ending with a letter or digit)")
@@ -93,6 +94,10 @@ def write_catalog(name: str, manifest: dict[str, Any], items: list[dict[str, Any
                 fh.write(json.dumps(it, ensure_ascii=False) + "\n")
         (tmp / "errata.json").write_text("[]\n", encoding="utf-8")
         (tmp / "neighbors.json").write_text(json.dumps(neighbors or {}, separators=(",", ":")), encoding="utf-8")
+        if recipe is not None:
+            from .neighbors import RECIPE_FILE
+
+            (tmp / RECIPE_FILE).write_text(json.dumps(recipe, indent=2) + "\n", encoding="utf-8")
         if rating is not None:  # a chatrec.rating.RatingModel fitted on the catalog's ratings
             rating.save(tmp / "rating_model.json")
         if sequence is not None:  # a chatrec.sequence.SequenceModel over these items

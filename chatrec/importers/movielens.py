@@ -17,7 +17,7 @@ from ..settings import Settings
 from .common import ImportResult, _cast, _dedupe, _names, clean_text, map_genres, movie_manifest, words, \
     write_catalog
 from .melu import RATINGS, read_melu
-from .neighbors import cooccurrence_neighbors
+from .neighbors import build, popularity_value, sequences_by_user, train_sequence
 from .table import _is_num
 from .tmdb import LANGUAGES, _json_names, read_tmdb
 from .wikipedia import WikiIndex, read_wikipedia
@@ -61,15 +61,14 @@ def _sibling(folder: Path, *parts: str) -> Path | None:
 
 def import_movielens(folder: Path, name: str = "movielens", settings: Settings | None = None,
                      tmdb: Path | None | bool = True, melu: Path | None | bool = True,
-                     wikipedia: Path | None | bool = True, min_rating: float = 3.5, n_neighbors: int = 50,
-                     n_tags: int = 8, n_keywords: int = 20, sequence_epochs: int = 0) -> ImportResult:
+                     wikipedia: Path | None | bool = True, recipe: str = "ml-latest-small", n_tags: int = 8,
+                     n_keywords: int = 20, sequence_epochs: int = 0) -> ImportResult:
     """(b) MovieLens `movies.csv` (+ `links.csv`, `tags.csv`, `ratings.csv`) enriched with TMDB 5000 (via tmdbId),
     MeLU (via movieId) and Wikipedia (normalised title + year within 1). `True` for a source means: look for it next
     to the MovieLens folder (tmdb-5000/, ml-1m-meta-melu/, wikipedia-movie-data/); None or False: do not use it.
-    `sequence_epochs` > 0 also trains the catalog's sequence model (`chatrec.sequence`) on every user's ratings in
-    time order (ties by movieId), the same sequences the evaluation harness uses."""
-    import numpy as np
-
+    Every rating is an interaction: each user's ratings in time order (ties by movieId), the sequences the
+    evaluation reads, give neighbours and popularity through `importers.neighbors.build` with the named `recipe`
+    (stored in the folder), and with `sequence_epochs` > 0 the catalog's sequence model (`chatrec.sequence`)."""
     t0 = time.time()
     settings = settings or Settings()
     folder = Path(folder)
@@ -166,10 +165,11 @@ def import_movielens(folder: Path, name: str = "movielens", settings: Settings |
             it["description"] = desc
         items.append(it)
 
-    # popularity and co-occurrence neighbours from ratings
-    neighbors: dict[str, list[list[Any]]] = {}
+    # popularity, neighbours and the sequence model from the ratings, by the evaluation's own builder
+    neighbors: dict[str, list[tuple[str, float]]] = {}
     sequence = None
     rating = None
+    col = None
     n_ratings = 0
     if (folder / "ratings.csv").exists():
         pos = {int(r["movieId"]): n for n, r in enumerate(movies)}
@@ -180,29 +180,21 @@ def import_movielens(folder: Path, name: str = "movielens", settings: Settings |
             ct = header.index("timestamp") if "timestamp" in header else None
             data = [(int(x[cu]), int(x[cm]), float(x[cr]), int(x[ct]) if ct is not None else 0) for x in rd if x]
         n_ratings = len(data)
-        arr = np.array([(u, pos[m], rt) for u, m, rt, _ in data if m in pos], dtype=np.float64).reshape(-1, 3)
-        counts = np.bincount(arr[:, 1].astype(np.int64), minlength=len(items))
-        for it, c in zip(items, counts):
-            it["popularity"] = int(c)
-        good = arr[arr[:, 2] >= min_rating]
-        _, uidx = np.unique(good[:, 0].astype(np.int64), return_inverse=True)
-        nb = cooccurrence_neighbors(uidx, good[:, 1].astype(np.int64), len(items), k=n_neighbors)
-        neighbors = {items[i]["id"]: [[items[j]["id"], w] for j, w in row] for i, row in enumerate(nb) if row}
+        seqs = sequences_by_user((u, pos[m], ts) for u, m, _, ts in data if m in pos)
+        ids = [it["id"] for it in items]
+        col = build(seqs, ids, recipe)
+        neighbors = col.neighbors
+        for it, p in zip(items, col.popularity):
+            it["popularity"] = popularity_value(p)
         if sequence_epochs > 0:
-            from ..sequence import SequenceConfig, SequenceModel
-
-            by_user: dict[int, list[tuple[int, int]]] = defaultdict(list)
-            for u, m, _, ts in data:
-                if m in pos:
-                    by_user[u].append((ts, m))
-            seqs = [[pos[m] for _, m in sorted(v)] for _, v in sorted(by_user.items())]
-            sequence = SequenceModel.train(seqs, [it["id"] for it in items], SequenceConfig(epochs=sequence_epochs))
+            sequence = train_sequence(seqs, ids, sequence_epochs)
         from ..rating import RatingModel, item_features
 
         rating = RatingModel.fit([(str(u), items[pos[m]]["id"], rt) for u, m, rt, _ in data if m in pos],
                                  item_groups={it["id"]: it.get("genres", []) for it in items},
                                  item_features=item_features(items, Manifest.model_validate(man)))
-    dest = write_catalog(name, man, items, settings, neighbors, sequence, rating)
+    dest = write_catalog(name, man, items, settings, neighbors, sequence, rating,
+                         col.recipe_json() if col is not None else None)
     stats = {
         "description_20_words": sum(1 for it in items if words(it.get("description")) >= 20),
         "description_source": dict(used),
@@ -211,7 +203,8 @@ def import_movielens(folder: Path, name: str = "movielens", settings: Settings |
         "with_cast": sum(1 for it in items if "cast" in it),
         "joined": {"tmdb": sum(1 for r in movies if links.get(int(r["movieId"]), -1) in tmdb_rows),
                    "melu": sum(1 for r in movies if int(r["movieId"]) in melu_rows), "wikipedia": n_wiki},
-        "ratings": n_ratings, "with_neighbors": len(neighbors), "rating_model": rating is not None,
+        "ratings": n_ratings, "with_neighbors": len(neighbors), "neighbors_recipe": col.recipe if col else None,
+        "rating_model": rating is not None,
         "sequence_model": sequence.info if sequence is not None else None,
         "sources": {"tmdb": str(tmdb) if tmdb else None, "melu": str(melu) if melu else None,
                     "wikipedia": str(wikipedia) if wikipedia else None},
