@@ -37,7 +37,8 @@ class Recommender:
     @classmethod
     def from_settings(cls, settings: Settings | None = None, llm: ChatModel | None | str = "auto") -> "Recommender":
         """Embedded defaults: the GGUF model in-process (or a server by config), MiniLM embeddings, local Chroma."""
-        from .llm import LlamaCppModel, OpenAIServerModel
+        from .faults import ResilientIndex, load_embedder, load_llama
+        from .llm import OpenAIServerModel
         from .model_files import resolve_model
 
         s = settings or Settings()
@@ -45,10 +46,10 @@ class Recommender:
             if s.llm_server_url:
                 llm = OpenAIServerModel(s.llm_server_url, s.llm_server_model, s.llm_api_key)
             else:
-                llm = LlamaCppModel(str(resolve_model(s.model, s.data_dir)), n_ctx=s.n_ctx, n_threads=s.n_threads,
-                                    n_gpu_layers=s.n_gpu_layers, seed=s.seed)
-        embedder = Embedder(str(s.embedding_path) if s.embedding_path else None)
-        return cls(s, llm, embedder, Index(s, embedder))  # type: ignore[arg-type]
+                llm = load_llama(resolve_model(s.model, s.data_dir), n_ctx=s.n_ctx, n_threads=s.n_threads,
+                                 n_gpu_layers=s.n_gpu_layers, seed=s.seed)
+        embedder = load_embedder(s.embedding_path)  # faults.py: clear messages, Chroma recovery
+        return cls(s, llm, embedder, ResilientIndex(s, embedder))  # type: ignore[arg-type]
 
     # -- shared resources -------------------------------------------------------------------------------------
     def catalog(self, name: str | None = None) -> Catalog:

@@ -139,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     from .catalog import CatalogError
+    from .faults import FaultError
+    from .model_files import ModelError
 
     try:
         if args.cmd == "catalog":
@@ -175,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     except CatalogError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except (ModelError, FaultError) as e:  # model file, embedding model, Chroma store, disk: the fix is in the text
+        print(f"error: {e}", file=sys.stderr)
+        return 3
 
 
 def _catalog(args: argparse.Namespace) -> int:
@@ -201,9 +206,9 @@ def _catalog(args: argparse.Namespace) -> int:
         return 0
     from tqdm import tqdm
 
-    from .index import Embedder, Index
+    from .faults import ResilientIndex, load_embedder
 
-    emb = Embedder(str(s.embedding_path) if s.embedding_path else None)
+    emb = load_embedder(s.embedding_path)
     bars: list[Any] = []
 
     def progress(done: int, total: int) -> None:
@@ -213,9 +218,14 @@ def _catalog(args: argparse.Namespace) -> int:
             bars.append(tqdm(total=total, unit="item", desc=f"indexing {catalog.name}"))
         bars[0].update(done - bars[0].n)
 
-    counts = Index(s, emb).sync(catalog, progress=progress)
-    for b in bars:
-        b.close()
+    index = ResilientIndex(s, emb)
+    try:
+        counts = index.sync(catalog, progress=progress)
+    finally:
+        for b in bars:
+            b.close()
+    for note in index.recoveries:
+        print(f"note: {note}", file=sys.stderr)
     print(json.dumps(counts))
     return 0
 

@@ -42,11 +42,12 @@ class ModelError(RuntimeError):
     """The model cannot be prepared; the message says which package or file to fix."""
 
 
-def _package_dir(module: str) -> Path:
+def _package_dir(module: str, pip_name: str | None = None) -> Path:
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
-        raise ModelError(f"the package for {module!r} is not installed; run the README's set-up command "
-                         f"(pip install -r requirements.txt)")
+        what = f"{pip_name} is not installed" if pip_name else f"the package for {module!r} is not installed"
+        raise ModelError(f"{what}; run the README's set-up command (scripts/setup.sh, or "
+                         f"pip install -r requirements.txt)")
     return Path(next(iter(spec.submodule_search_locations)))
 
 
@@ -83,7 +84,8 @@ def assemble(cache_dir: Path, name: str = "default") -> Path:
     try:
         with open(tmp, "wb") as out:
             for i in range(1, spec.parts + 1):
-                part = _package_dir(f"{spec.module}{i}") / "data" / f"part{i:02d}.bin"
+                part = _package_dir(f"{spec.module}{i}", f"{spec.package}{i}=={spec.version}") / "data" / \
+                    f"part{i:02d}.bin"
                 if not part.exists():
                     raise ModelError(f"{part} is missing; reinstall {spec.package}{i}=={spec.version}")
                 with open(part, "rb") as fh:
