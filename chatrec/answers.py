@@ -7,6 +7,7 @@ from typing import Any
 from .candidates import violates
 from .catalog import Catalog
 from .state import DialogueState
+from .suggestions import stars_phrase
 
 LIKE_STARS, DISLIKE_STARS = 4.5, 1.5  # a thumbs-up or -down without stars, as the rating model's input
 
@@ -57,7 +58,7 @@ def answer_fit(cat: Catalog, st: DialogueState, item: dict[str, Any], place: tup
         typical = cat.rating.predict([], iid)
         basis = f"from your {len(hist)} rated or liked {cat.manifest.item_noun_plural}" if hist else \
             "you have not rated anything yet, so this is a typical rater's score; tell me what you'd give a few " \
-            f"{cat.manifest.item_noun_plural} (e.g. '4 stars for {label}') for a personal estimate"
+            f"{cat.manifest.item_noun_plural} (e.g. '{stars_phrase(label)}') for a personal estimate"
         parts.append(f"I'd estimate about {est:.1f} stars out of 5 for {label} ({basis}; a typical rater in this "
                      f"catalog: {typical:.1f}).")
     else:

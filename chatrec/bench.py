@@ -93,6 +93,7 @@ def _scale(t: float | None, used: dict[str, dict[str, float]]) -> float | None:
 
 
 def run_conversation(rec: Any, pipeline: str, catalog: str, script: list[str | tuple[str, int]]) -> list[TurnResult]:
+    from .events import Cards, Explanation, ExplanationDelta, Replied
     from .explanation_quality import judge
 
     usage = rec.llm.usage if rec.llm is not None else None
@@ -108,12 +109,12 @@ def run_conversation(rec: Any, pipeline: str, catalog: str, script: list[str | t
         reply = None
         for ev in rec.respond_stream(session, step):
             now = time.perf_counter() - start
-            if ev.type == "cards" and "card" not in marks:
+            if isinstance(ev, Cards) and "card" not in marks:
                 marks["card"] = (now, usage.snapshot() if usage else {})
-            if ev.type in ("explanation_delta", "explanation") and "text" not in marks:
+            if isinstance(ev, ExplanationDelta | Explanation) and "text" not in marks:
                 marks["text"] = (now, usage.snapshot() if usage else {})
-            if ev.type == "reply":
-                reply = ev.data
+            if isinstance(ev, Replied):
+                reply = ev.reply
         total = time.perf_counter() - start
         used = _diff(usage.snapshot(), before) if usage else {}
         scaled = {"total": _scale(total, used)}

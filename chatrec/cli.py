@@ -58,6 +58,7 @@ def _chat_jsonl(rec: Any, catalog: str | None, inp: TextIO, out: TextIO) -> None
 
 
 def _chat_terminal(rec: Any, catalog: str | None) -> None:
+    from .events import Cards, Explanation, Replied
     from .reply import InputError
 
     session = rec.new_session(catalog=catalog)
@@ -85,16 +86,17 @@ def _chat_terminal(rec: Any, catalog: str | None) -> None:
             continue
         try:
             for ev in rec.respond_stream(session, text):
-                if ev.type == "cards":
-                    for n, c in enumerate(ev.data, 1):
-                        print(f"  {n}. {c['title']}")
-                elif ev.type == "explanation":
-                    print(f"     - {ev.text}")
-                elif ev.type == "reply" and ev.data.intent != "recommend":
-                    print(ev.data.text)
-                elif ev.type == "reply":
-                    for note in ev.data.notices:
-                        print(f"  ({note})")
+                match ev:
+                    case Cards(recommendations=recs):
+                        for n, r in enumerate(recs, 1):
+                            print(f"  {n}. {r.title}")
+                    case Explanation(text=explanation):
+                        print(f"     - {explanation}")
+                    case Replied(reply=reply) if reply.intent != "recommend":
+                        print(reply.text)
+                    case Replied(reply=reply):
+                        for note in reply.notices:
+                            print(f"  ({note})")
         except InputError as e:
             print(f"! {e}")
 

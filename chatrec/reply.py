@@ -41,12 +41,3 @@ class Reply(BaseModel):
     state: dict[str, Any]
     notices: list[str] = Field(default_factory=list)
 
-
-class Event(BaseModel):
-    """A streamed piece of a turn, in order: understood, cards, explanation_delta*, explanation*, reply."""
-
-    model_config = ConfigDict(extra="forbid")
-    type: Literal["understood", "cards", "explanation_delta", "explanation", "reply"]
-    item_id: str | None = None
-    text: str | None = None
-    data: Any = None

@@ -122,10 +122,16 @@ def test_update_state_edits_are_used_next_turn(rec, movies) -> None:
 
 def test_stream_order_cards_before_explanations(rec) -> None:
     s = rec.new_session()
-    types = [e.type for e in rec.respond_stream(s, "a feel-good family animation")]
-    assert types[0] == "understood" and types[-1] == "reply"
-    assert types.index("cards") < types.index("explanation")
-    assert types.count("explanation") == len(s.state.last_recommended)
+    from chatrec.events import Cards, Explanation, Replied, Understood
+
+    events = list(rec.respond_stream(s, "a feel-good family animation"))
+    types = [type(e) for e in events]
+    assert types[0] is Understood and types[-1] is Replied
+    assert types.index(Cards) < types.index(Explanation)
+    assert types.count(Explanation) == len(s.state.last_recommended)
+    cards = next(e for e in events if isinstance(e, Cards)).recommendations
+    assert [c.explanation_source for c in cards] == ["pending"] * len(cards), "cards go out before explanations"
+    assert [c.item_id for c in cards] == [r.item_id for r in events[-1].reply.recommendations]
 
 
 def test_explanations_checked_and_share_reported(rec) -> None:

@@ -72,6 +72,7 @@ def register(rt: Runtime) -> dict[str, Any]:
         Returns:
             dict: done, stage, reply, intent, recommendations, reasoning, notices, state (see the README).
         """
+        from chatrec.events import Cards, Explanation, Replied, Understood
         from chatrec.reply import InputError
 
         rec = _rec()
@@ -88,27 +89,27 @@ def register(rt: Runtime) -> dict[str, Any]:
                                    "notices": [], "state": session.snapshot()}
             try:
                 for ev in rec.respond_stream(session, message):
-                    if ev.type == "understood":
-                        out.update(stage="understood", state=ev.data["state"],
-                                   intent=ev.data["understanding"].get("intent"))
-                        yield dict(out)
-                    elif ev.type == "cards":
-                        out.update(stage="cards", recommendations=[_recommendation(r, manifest) for r in ev.data])
-                        yield dict(out)
-                    elif ev.type == "explanation":
-                        for r in out["recommendations"]:
-                            if r["item_id"] == ev.item_id:
-                                r.update(explanation=ev.text, explanation_source=ev.data)
-                        out["stage"] = "explanation"
-                        yield dict(out)
-                    elif ev.type == "reply":
-                        reply = ev.data
-                        out.update(done=True, stage="reply", reply=reply.text, intent=reply.intent,
-                                   recommendations=[_recommendation(r.model_dump(), manifest)
-                                                    for r in reply.recommendations],
-                                   reasoning=[s.model_dump() for s in reply.reasoning], notices=reply.notices,
-                                   state=reply.state)
-                        yield dict(out)
+                    match ev:
+                        case Understood():
+                            out.update(stage="understood", state=ev.state, intent=ev.intent)
+                            yield dict(out)
+                        case Cards():
+                            out.update(stage="cards", recommendations=[_recommendation(r.model_dump(), manifest)
+                                                                       for r in ev.recommendations])
+                            yield dict(out)
+                        case Explanation():
+                            for r in out["recommendations"]:
+                                if r["item_id"] == ev.item_id:
+                                    r.update(explanation=ev.text, explanation_source=ev.source)
+                            out["stage"] = "explanation"
+                            yield dict(out)
+                        case Replied(reply=reply):
+                            out.update(done=True, stage="reply", reply=reply.text, intent=reply.intent,
+                                       recommendations=[_recommendation(r.model_dump(), manifest)
+                                                        for r in reply.recommendations],
+                                       reasoning=[s.model_dump() for s in reply.reasoning], notices=reply.notices,
+                                       state=reply.state)
+                            yield dict(out)
             except InputError as e:
                 session.state = before.state
                 raise gr.Error(str(e)) from None

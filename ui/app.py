@@ -18,6 +18,9 @@ from typing import Any
 
 import gradio as gr
 
+from chatrec.suggestions import EXAMPLES as SUGGESTED_EXAMPLES
+from chatrec.suggestions import PUSHBACK, WELCOME_HINTS
+
 from .api import register as register_api
 from .cards import (card_html, esc, preferences_html, reasoning_html, reply_html, status_html, text_html)
 from .filters import Control, constraints_from_values, controls_for, values_from_state
@@ -41,12 +44,7 @@ DEFAULT_CONCURRENCY = 1
 MODEL = {"concurrency_id": "model", "concurrency_limit": 1}
 FREE = {"concurrency_limit": None}
 
-EXAMPLES = {
-    "movies": [["Something like Inception, but under 2 hours"], ["No horror, and nothing before 1990"],
-               ["More like the second one, but funnier"], ["A feel-good animated film for a family night"]],
-    "products": [["A gift for a 10-year-old who plays soccer"], ["Under $40 please"],
-                 ["Something for the same kid's birthday party instead"], ["Gear for a first camping trip"]],
-}
+EXAMPLES = {name: [[phrase] for phrase in phrases] for name, phrases in SUGGESTED_EXAMPLES.items()}
 
 # Runs once when the preference panel mounts. Clicks are delegated from the page root (the document, or the shadow
 # root when the app is embedded as <gradio-app>), so buttons inside chat messages work for every message, old or new.
@@ -111,14 +109,15 @@ class Page:
         cat = self.rt.catalogs[name]
         m = cat.manifest
         n = self.rt.settings.n_recommendations
-        hint = ("a genre, a mood, a film you loved, or limits like 'under 2 hours' or 'nothing before 1990'"
-                if name == "movies" else
-                "who it is for, the sport or occasion, or a budget like 'under $40'")
+        limits = " or ".join(f"'{h}'" for h in WELCOME_HINTS.get(name, ()))
+        hint = (f"a genre, a mood, a film you loved, or limits like {limits}" if name == "movies" else
+                f"who it is for, the sport or occasion, or a budget like {limits}")
+        push = ", ".join(f"'{p}'" for p in PUSHBACK.get(name, ()))
         return text_html(
             f"Hi! I'm chatrec. I recommend {m.item_noun_plural} from a catalog of {len(cat.items)} "
             f"({m.description.rstrip('.')}). Tell me what you're looking for: {hint}. I'll pick {n}, explain "
             f"each one (explanations are checked against the facts), and learn from your thumbs up and down. "
-            f"Push back any time ('shorter', 'no horror', 'more like the second one'); everything I assume "
+            f"Push back any time ({push}); everything I assume "
             f"shows in the panel on the right, where you can remove it.", "cr-welcome")
 
     def session(self, ui: dict[str, Any]) -> Any:
@@ -199,6 +198,7 @@ class Page:
 
     def turn(self, text: str, ui: dict[str, Any]):  # noqa: ANN201 - a generator of output tuples
         """One chat turn, streamed: understood state -> cards -> explanations -> reply with "How I chose"."""
+        from chatrec.events import Cards, Explanation, ExplanationDelta, Replied, Understood
         from chatrec.reply import InputError
 
         n_ctrl = sum(len(c) for c in self.controls.values())
@@ -229,36 +229,37 @@ class Page:
             last = 0.0
             try:
                 for ev in rec.respond_stream(session, text):
-                    if ev.type == "understood":
-                        entry["status"] = f"Looking for {noun} that fit..."
-                        yield (self.render_chat(ui), ui, self.prefs(ui, ev.data["state"]), *skip_ctrls)
-                    elif ev.type == "cards":
-                        entry.update(kind="cards", recs=ev.data, status="Writing the explanations...",
-                                     intro=f"Here {'is' if len(ev.data) == 1 else 'are'} {len(ev.data)} "
-                                           f"{noun if len(ev.data) != 1 else noun[:-1]} for you:")
-                        yield (self.render_chat(ui), ui, gr.skip(), *skip_ctrls)
-                        last = time.monotonic()
-                    elif ev.type == "explanation_delta":
-                        cur = entry["expl"].get(ev.item_id) or ("", None)
-                        entry["expl"][ev.item_id] = (cur[0] + (ev.text or ""), None)
-                        if time.monotonic() - last >= STREAM_EVERY_S:
+                    match ev:
+                        case Understood():
+                            entry["status"] = f"Looking for {noun} that fit..."
+                            yield (self.render_chat(ui), ui, self.prefs(ui, ev.state), *skip_ctrls)
+                        case Cards(recommendations=recs):
+                            entry.update(kind="cards", recs=[r.model_dump() for r in recs],
+                                         status="Writing the explanations...",
+                                         intro=f"Here {'is' if len(recs) == 1 else 'are'} {len(recs)} "
+                                               f"{noun if len(recs) != 1 else noun[:-1]} for you:")
+                            yield (self.render_chat(ui), ui, gr.skip(), *skip_ctrls)
+                            last = time.monotonic()
+                        case ExplanationDelta():
+                            cur = entry["expl"].get(ev.item_id) or ("", None)
+                            entry["expl"][ev.item_id] = (cur[0] + ev.text, None)
+                            if time.monotonic() - last >= STREAM_EVERY_S:
+                                last = time.monotonic()
+                                yield (self.render_chat(ui), ui, gr.skip(), *skip_ctrls)
+                        case Explanation():
+                            entry["expl"][ev.item_id] = (ev.text, ev.source)
                             last = time.monotonic()
                             yield (self.render_chat(ui), ui, gr.skip(), *skip_ctrls)
-                    elif ev.type == "explanation":
-                        entry["expl"][ev.item_id] = (ev.text or "", ev.data)
-                        last = time.monotonic()
-                        yield (self.render_chat(ui), ui, gr.skip(), *skip_ctrls)
-                    elif ev.type == "reply":
-                        reply = ev.data
-                        entry["steps"] = [s.model_dump() for s in reply.reasoning]
-                        entry["status"] = ""
-                        if reply.recommendations:
-                            entry.update(kind="cards", recs=[r.model_dump() for r in reply.recommendations],
-                                         notices=reply.notices,
-                                         expl={r.item_id: (r.explanation, r.explanation_source)
-                                               for r in reply.recommendations})
-                        else:
-                            entry.update(kind="text", text=reply.text, recs=[])
+                        case Replied(reply=reply):
+                            entry["steps"] = [s.model_dump() for s in reply.reasoning]
+                            entry["status"] = ""
+                            if reply.recommendations:
+                                entry.update(kind="cards", recs=[r.model_dump() for r in reply.recommendations],
+                                             notices=reply.notices,
+                                             expl={r.item_id: (r.explanation, r.explanation_source)
+                                                   for r in reply.recommendations})
+                            else:
+                                entry.update(kind="text", text=reply.text, recs=[])
             except InputError as e:
                 session.state = before
                 entry.update(kind="error", status="", text=f"{e}", steps=[])
