@@ -40,6 +40,8 @@ def eval_settings(settings: Settings | None = None) -> Settings:
     s = settings or Settings()
     if s.chroma_path is None and not s.chroma_host:
         s = s.model_copy(update={"chroma_path": Path(s.data_dir) / "eval" / "chroma"})
+    if s.feedback_path is None:  # replayed conversations are not users: keep them out of the real feedback log
+        s = s.model_copy(update={"feedback_path": Path(s.data_dir) / "eval" / "feedback.sqlite3"})
     return s
 
 
