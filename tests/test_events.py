@@ -61,3 +61,17 @@ def test_events_are_typed_and_serialise() -> None:
     assert [type(e).model_validate_json(e.model_dump_json()) == e for e in evs] == [True] * 4
     with pytest.raises(ValueError):
         Explanation(item_id="x", text="because", source="maybe")
+
+
+def test_no_suggested_phrase_is_written_outside_suggestions() -> None:
+    """A phrase offered to users ("say '...'", "try '...'", "e.g. '...'") is made by a template in suggestions.py,
+    where its promise is listed and test_suggestions sends it; a literal one elsewhere would escape that test."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    files = [*root.glob("chatrec/*.py"), *root.glob("ui/*.py")]
+    literal = re.compile(r"""(?:\bsay|\btry|e\.g\.) '[A-Za-z0-9$]""")
+    found = [f"{p.name}:{n}" for p in files if p.name not in ("suggestions.py", "manifest.py")
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if literal.search(line)]
+    assert not found, found
