@@ -116,7 +116,8 @@ def validate_folder(path: Path) -> list[Problem]:
             problems += check_item(item, manifest, str(ipath), n)
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 if item["id"] in seen:
-                    problems.append(Problem(str(ipath), n, "id", f"duplicate id {item['id']!r} (first on line {seen[item['id']]})"))
+                    line = seen[item["id"]]
+                    problems.append(Problem(str(ipath), n, "id", f"duplicate id {item['id']!r} (first on line {line})"))
                 seen.setdefault(item["id"], n)
                 for k in ref_fields:
                     refs += [(n, k, v) for v in item.get(k) or [] if isinstance(v, str)]

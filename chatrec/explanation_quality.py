@@ -67,5 +67,6 @@ def refers_to_user(text: str, state: DialogueState, catalog: Catalog) -> bool:
 
 def judge(text: str, item: dict[str, Any], state: DialogueState, catalog: Catalog) -> Quality:
     liked, limits = context(catalog, state)
-    return Quality(passes_fact_check=not check(text, item, catalog, liked, limits), concrete_fact=concrete_fact(text, item),
+    return Quality(passes_fact_check=not check(text, item, catalog, liked, limits),
+                   concrete_fact=concrete_fact(text, item),
                    refers_to_user=refers_to_user(text, state, catalog), stock_phrase=bool(STOCK.search(text)))

@@ -43,8 +43,8 @@ class FieldSpec(BaseModel):
     phrases: dict[str, PhraseEffect] = Field(default_factory=dict, description="Whole phrases that set the field: "
                                              "'no subtitles' -> include English.")
     order: list[str] | None = Field(None, description="Vocabulary values from lowest to highest, for 'PG-13 or lower'.")
-    comparatives: dict[str, Literal["lower", "higher"]] = Field(default_factory=dict, description="Words that "
-                                                                "compare with a named or shown item: 'shorter' -> lower.")
+    comparatives: dict[str, Literal["lower", "higher"]] = Field(
+        default_factory=dict, description="Words that compare with a named or shown item: 'shorter' -> lower.")
     mention: Literal["soft", "hard"] = Field("soft", description="What naming a value plainly does: 'soft' a wish "
                                              "that moves scores ('a comedy'), 'hard' a limit ('in French').")
 

@@ -74,8 +74,9 @@ class DialogueState(BaseModel):
     soft_preferences: list[str] = Field(default_factory=list, description="Free-text wishes: 'funny', 'for tonight'.")
     owned_items: list[str] = Field(default_factory=list, description="Items the user says they own, bought or have "
                                      "already seen: never recommended, no taste signal.")
-    stars_out_of_5: dict[str, Annotated[float, Field(ge=0.5, le=5.0)]] = Field(default_factory=dict, description="Stars (0.5-5) the user gave items: "
-                                             "'I'd give Alien 4 stars'. They feed the rating estimate.")
+    stars_out_of_5: dict[str, Annotated[float, Field(ge=0.5, le=5.0)]] = Field(
+        default_factory=dict, description="Stars (0.5-5) the user gave items: 'I'd give Alien 4 stars'. "
+                                          "They feed the rating estimate.")
     shown_items: list[str] = Field(default_factory=list)
     rejected_items: list[str] = Field(default_factory=list)
     last_recommended: list[str] = Field(default_factory=list)
@@ -96,7 +97,8 @@ class DialogueState(BaseModel):
         if self.liked_items:
             lines.append("Liked: " + "; ".join(titles.get(i, i) for i in self.liked_items))
         if self.disliked_items or self.rejected_items:
-            lines.append("Disliked: " + "; ".join(titles.get(i, i) for i in [*self.disliked_items, *self.rejected_items]))
+            disliked = [*self.disliked_items, *self.rejected_items]
+            lines.append("Disliked: " + "; ".join(titles.get(i, i) for i in disliked))
         if self.liked_attributes.all():
             lines.append("Wants: " + ", ".join(self.liked_attributes.all()))
         if self.soft_preferences:

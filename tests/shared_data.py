@@ -64,7 +64,8 @@ def source_films() -> dict[str, list[SourceFilm]]:
                 continue
             year = int(p[2]) if p[2][:4].isdigit() else None
             add(SourceFilm("melu", p[1], year, None,
-                           [d.strip() for d in re.sub(r"\([^)]*\)", "", p[6]).split(",") if d.strip() and d.strip() != "N/A"],
+                           [d.strip() for d in re.sub(r"\([^)]*\)", "", p[6]).split(",")
+                            if d.strip() and d.strip() != "N/A"],
                            [a.strip() for a in p[8].split(",") if a.strip() and a.strip() != "N/A"], p[9]))
     csv.field_size_limit(10**8)
     with open(SHARED / "tmdb-5000" / "tmdb_5000_movies.csv", encoding="utf-8") as fh:
@@ -77,7 +78,8 @@ def source_films() -> dict[str, list[SourceFilm]]:
                 add(SourceFilm("tmdb", r["original_title"], year, rt, [], [], ""))
     for f in sorted((SHARED / "wikipedia-movie-data").glob("movies-*.json")):
         for r in json.loads(f.read_text(encoding="utf-8")):
-            add(SourceFilm("wikipedia", r["title"], r.get("year"), None, [], r.get("cast") or [], r.get("extract") or ""))
+            add(SourceFilm("wikipedia", r["title"], r.get("year"), None, [], r.get("cast") or [],
+                           r.get("extract") or ""))
     return out
 
 

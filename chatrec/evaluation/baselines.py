@@ -51,7 +51,8 @@ class BM25:
     def score(self, query: Counter, doc: int) -> float:
         d = self.docs[doc]
         norm = self.k1 * (1 - self.b + self.b * self.len[doc] / self.avg)
-        return sum(qf * self.idf.get(t, 0.0) * d[t] * (self.k1 + 1) / (d[t] + norm) for t, qf in query.items() if t in d)
+        return sum(qf * self.idf.get(t, 0.0) * d[t] * (self.k1 + 1) / (d[t] + norm)
+                   for t, qf in query.items() if t in d)
 
 
 def bm25_scores(split: RankSplit, bm25: BM25 | None = None) -> np.ndarray:

@@ -220,7 +220,8 @@ def load_movielens(split: str = "test") -> RankSplit:
         tpos.append(p)
     return RankSplit("ml-latest-small", split, ids, text, users, hists, np.array(cands), np.array(tpos), train,
                      {"source": "ml-latest-small", "train_users": len(train),
-                      "negatives": f"19 unrated movies per user, uniform (seed {NEG_SEED + (0 if split == 'test' else 1)})",
+                      "negatives": "19 unrated movies per user, uniform "
+                                   f"(seed {NEG_SEED + (0 if split == 'test' else 1)})",
                       "as_of_year": "UTC year of each user's last history rating (the request's date)"}, years)
 
 

@@ -79,7 +79,8 @@ class ScoreCache:
 
     def get_json(self, model: str, prompt: str) -> Any:
         with self.lock:
-            row = self.db.execute("SELECT value FROM json_out WHERE model = ? AND prompt = ?", [model, prompt]).fetchone()
+            row = self.db.execute("SELECT value FROM json_out WHERE model = ? AND prompt = ?",
+                                  [model, prompt]).fetchone()
         return None if row is None else json.loads(row[0])
 
     def put_json(self, model: str, prompt: str, value: Any) -> None:

@@ -4,7 +4,8 @@ Each user's ratings sorted by time (ties by movieId); the last 20% (at least one
 is training for every method. Methods: global mean, user mean, item mean, the bias baseline (mu + b_u + b_i),
 `chatrec` (chatrec.rating.RatingModel, the product's predictor: biases + item neighbourhood + recency-weighted user
 bias + per-user genre bias), and with --llm the LLM prompted with the user's rated history (Chat-Rec / "Is
-ChatGPT a good recommender" style) and a least-squares blend of `chatrec` and the LLM (2-fold cross-fitted on the LLM's sample).
+ChatGPT a good recommender" style) and a least-squares blend of `chatrec` and the LLM (2-fold cross-fitted on the
+LLM's sample).
 """
 from __future__ import annotations
 
@@ -100,7 +101,8 @@ def run(users: int | None = None, seed: int = 0, json_path: Path | None = None, 
             "ties by movieId", "users": n_users, "held_out_ratings": len(test), "training_ratings": len(train),
             "seed": seed, "date": dt.date.today().isoformat(), "machine": machine(),
             "chatrec_predictor": "chatrec.rating.RatingModel (biases + item neighbourhood, recency-weighted user bias, "
-                                 "per-user genre bias, item-bias prior from the catalog fields incl. the audience score)",
+                                 "per-user genre bias, item-bias prior from the catalog fields incl. the "
+                                 "audience score)",
             "seconds": round(time.time() - t0)}
     notes = ["Intervals: 95% bootstrap over users.", "Chat-Rec's 0.785 is on ML-100k with another split: context only."]
     paths = write_outputs(results, json_path, Path(out_dir), "rating-ml-latest-small", ["rmse", "mae"],

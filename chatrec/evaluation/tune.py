@@ -1,4 +1,5 @@
-"""`python -m chatrec eval tune`: fit the ranking weights on the VALIDATION splits and write chatrec/ranking_weights.json.
+"""`python -m chatrec eval tune`: fit the ranking weights on the VALIDATION splits and write
+chatrec/ranking_weights.json.
 
 1. For each data set, the validation split's catalog (neighbours and popularity from the sequences before each
    validation target) goes through the product's `Ranker.rank` once, which returns every score component.
