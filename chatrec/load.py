@@ -154,23 +154,28 @@ class Conversation:
 
 
 def _timed_chat(client: Any, message: str, catalog: str, timeout_s: float) -> tuple[dict[str, Any], float, float]:
-    """One /chat turn: (final output, queue wait, turn time). Wait ends when the server starts the event."""
+    """One /chat turn: (final output, queue wait, turn time). The wait ends when the server starts the event: the
+    time of the first "process_starts"/"process_generating" status the client received (gradio_client keeps every
+    status update, with its time, in the job's update queue)."""
     from gradio_client.utils import Status
 
-    running = {Status.PROCESSING, Status.ITERATING, Status.PROGRESS, Status.FINISHED}
-    t0 = time.perf_counter()
+    running = {Status.PROCESSING, Status.ITERATING, Status.PROGRESS}
+    t0 = time.time()
     job = client.submit(message, catalog, api_name="/chat")
-    started = None
     while not job.done():
-        if started is None and job.status().code in running:
-            started = time.perf_counter()
-        if time.perf_counter() - t0 > timeout_s:
+        if time.time() - t0 > timeout_s:
             job.cancel()
             raise TimeoutError(f"no reply within {timeout_s:.0f} s")
         time.sleep(0.02)
-    end = time.perf_counter()
+    end = time.time()
     out = job.result()
-    started = started or end
+    started = end
+    updates = getattr(getattr(job, "communicator", None), "updates", None)
+    while updates is not None and not updates.empty():
+        u = updates.get_nowait()
+        if getattr(u, "code", None) in running and u.time is not None:
+            started = min(started, u.time.timestamp())
+    started = max(started, t0)
     return out, started - t0, end - started
 
 

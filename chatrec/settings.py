@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     n_llm_scored: int = Field(0, ge=0, le=40, description="Top candidates the LLM scores by Yes/No logits. Off by "
                               "default: it measured +0.0005 +- 0.0007 NDCG@10 on 300 Games users for ~3 s a turn.")
     max_message_chars: int = Field(2000, ge=10)
+    queue_max_size: int = Field(24, ge=1, description="Turns the web app lets wait for the model; beyond that a "
+                                "visitor is told at once that it is busy (README: Queue and concurrency).")
     llm_explanations: bool = Field(True, description="LLM writes explanations (checked); False = templates only.")
     explanation_calls: Literal["one", "per_item"] = Field(
         "one", description="'one' streamed model call explains all cards of a turn; 'per_item' = one call per card "

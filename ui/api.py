@@ -13,6 +13,7 @@ catalog `Literal` is built from the catalogs actually installed.)
 import copy
 import html
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -22,8 +23,19 @@ from .cards import fmt_value
 from .runtime import Runtime
 
 log = logging.getLogger("chatrec.ui")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 WAIT_FOR_MODEL_S = 600.0
 INTERNAL = "internal error ({}); your conversation is unchanged. Please try again"
+
+
+def clean_text(text: Any) -> Any:
+    """Text as a caller sent it, made safe to store and send back: control characters (other than tab and newline)
+    become spaces and lone surrogates (valid in JSON, not in UTF-8) become U+FFFD. Non-text passes through for the
+    core's own "the message must be text"."""
+    if not isinstance(text, str):
+        return text
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return _CONTROL.sub(" ", text)
 
 
 def _recommendation(rec: dict[str, Any], manifest: Any) -> dict[str, Any]:
@@ -51,6 +63,12 @@ def register(rt: Runtime) -> dict[str, Any]:
             raise gr.Error(str(e)) from None
         return rt.rec
 
+    def _catalog(name: Any) -> str:
+        """Gradio does not enforce the Literal: an unknown catalog gets a message naming the real ones."""
+        if not isinstance(name, str) or name not in names:
+            raise gr.Error(f"unknown catalog {str(name)[:80]!r}; use one of: {', '.join(names)}")
+        return name
+
     def _key(request: gr.Request | None) -> str:
         key = getattr(request, "session_hash", None) if request is not None else None
         if not key:
@@ -75,6 +93,8 @@ def register(rt: Runtime) -> dict[str, Any]:
         from chatrec.events import Cards, Explanation, Replied, Understood
         from chatrec.reply import InputError
 
+        catalog = _catalog(catalog)
+        message = clean_text(message)
         rec = _rec()
         key = _key(request)
         session = rt.api_sessions.get(key)
@@ -134,6 +154,11 @@ def register(rt: Runtime) -> dict[str, Any]:
         """
         from chatrec.reply import InputError
 
+        if not isinstance(liked, bool):
+            raise gr.Error(f"liked must be true (thumbs up) or false (thumbs down), not {str(liked)[:40]!r}")
+        if not isinstance(item_id, str) or len(item_id) > 300:
+            raise gr.Error("item_id must be an item_id from this conversation's chat replies (short text), not "
+                           + (f"{len(item_id):,} characters" if isinstance(item_id, str) else type(item_id).__name__))
         rec = _rec()
         key = _key(request)
         session = rt.api_sessions.get(key)
@@ -141,7 +166,7 @@ def register(rt: Runtime) -> dict[str, Any]:
             raise gr.Error("no conversation yet: call chat first, then give feedback on its item_ids")
         with rt.session_lock(session.id):
             try:
-                rec.feedback(session, item_id, bool(liked))
+                rec.feedback(session, item_id, liked)
             except InputError as e:
                 raise gr.Error(str(e)) from None
         return session.snapshot()
@@ -155,6 +180,7 @@ def register(rt: Runtime) -> dict[str, Any]:
         Returns:
             dict: the fresh, empty state of the new conversation.
         """
+        catalog = _catalog(catalog)
         rec = _rec()
         key = _key(request)
         session = rec.new_session(catalog=catalog)
@@ -179,6 +205,12 @@ def register(rt: Runtime) -> dict[str, Any]:
         """
         from chatrec.reply import InputError
 
+        catalog = _catalog(catalog)
+        if max_results is None:
+            max_results = 4
+        if isinstance(max_results, bool) or not isinstance(max_results, (int, float)) or max_results != max_results:
+            raise gr.Error(f"max_results must be a whole number from 1 to 10, not {str(max_results)[:40]!r}")
+        request = clean_text(request)
         rec = _rec()
         session = rec.new_session(catalog=catalog)
         try:
@@ -189,7 +221,7 @@ def register(rt: Runtime) -> dict[str, Any]:
             log.exception("recommend tool failed")
             raise gr.Error(INTERNAL.format(type(e).__name__)) from None
         manifest = rec.catalog(catalog).manifest
-        n = max(1, min(int(max_results or 4), 10))
+        n = int(max(1, min(max_results, 10)))
         recs = [_recommendation(r.model_dump(), manifest) for r in reply.recommendations[:n]]
         for r in recs:
             r.pop("item", None)

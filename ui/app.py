@@ -21,6 +21,7 @@ import gradio as gr
 from chatrec.suggestions import EXAMPLES as SUGGESTED_EXAMPLES
 from chatrec.suggestions import PUSHBACK, WELCOME_HINTS
 
+from .api import clean_text
 from .api import register as register_api
 from .cards import (card_html, esc, preferences_html, reasoning_html, reply_html, status_html, text_html)
 from .filters import Control, constraints_from_values, controls_for, values_from_state
@@ -37,9 +38,11 @@ STREAM_EVERY_S = 0.15  # explanation tokens are batched into UI updates at most 
 #   limit 1 (see api.py and MODEL below); other events default to 1 per event listener (default_concurrency_limit).
 # - Cheap state edits (feedback, remove, filters, new conversation) do not touch the model: no limit, so a click
 #   never waits behind another user's 30-second turn. A per-conversation lock orders them against that tab's turn.
-# - max_size=24: at ~10-40 s a turn on 2 cores, a 24-deep queue is already several minutes of waiting; beyond that
-#   a visitor gets an immediate "queue full, try again" instead of an endless spinner.
-QUEUE_MAX_SIZE = 24
+# - max_size (CHATREC_QUEUE_MAX_SIZE, 24): at ~7-16 s a turn on 2 cores, 24 waiting is already minutes; beyond that
+#   a visitor is told at once that chatrec is busy (BUSY, from show_pending; the API's callers get Gradio's 503
+#   "queue is full") instead of an endless spinner, and the message stays in the box to send again.
+BUSY = ("chatrec is busy with other visitors right now ({n} messages waiting). Please try again in a moment: your "
+        "message is still in the box.")
 DEFAULT_CONCURRENCY = 1
 MODEL = {"concurrency_id": "model", "concurrency_limit": 1}
 FREE = {"concurrency_limit": None}
@@ -191,9 +194,14 @@ class Page:
 
     # -- handlers -----------------------------------------------------------------------------------------------
     def show_pending(self, text: str, ui: dict[str, Any]) -> tuple[Any, ...]:
-        """Instant (no queue): show the user's message and clear the box while the turn waits for the model."""
+        """Instant (no queue): show the user's message and clear the box while the turn waits for the model.
+        A full queue raises BUSY at once: the box keeps the text and the turn (chained with .success) never starts."""
         if not (text or "").strip():
             return gr.skip(), gr.skip(), ""
+        text = clean_text(text)
+        queue = getattr(getattr(self, "demo", None), "_queue", None)
+        if queue is not None and queue.max_size is not None and len(queue) >= queue.max_size:
+            raise gr.Error(BUSY.format(n=len(queue)), title="Busy", print_exception=False)
         return self.render_chat(ui, pending=text), "", text
 
     def turn(self, text: str, ui: dict[str, Any]):  # noqa: ANN201 - a generator of output tuples
@@ -427,7 +435,8 @@ class Page:
             # Sending: show the message at once (no queue), then run the turn in the model's queue.
             for trigger in (box.submit, send.click):
                 trigger(self.show_pending, [box, ui], [chat, box, pending], queue=False, **_private("ui_pending")
-                        ).then(self.turn, [pending, ui], full, show_progress="minimal", **MODEL, **_private("ui_turn"))
+                        ).success(self.turn, [pending, ui], full, show_progress="minimal", **MODEL,
+                                  **_private("ui_turn"))
             prefs.feedback(self.feedback, [ui], full, show_progress="hidden", **FREE, **_private("ui_feedback"))
             prefs.remove(self.remove, [ui], full, show_progress="hidden", **FREE, **_private("ui_remove"))
             apply.click(self.apply_filters, [ui, *ctrl_components], full, **FREE, **_private("ui_apply_filters"))
@@ -442,7 +451,8 @@ class Page:
             demo.load(self.poll_status, None, [status, timer], queue=False, show_progress="hidden",
                       **_private("ui_status"))
             register_api(rt)
-        demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=QUEUE_MAX_SIZE)
+        demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=rt.settings.queue_max_size)
+        self.demo = demo
         return demo
 
 
