@@ -14,7 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 Message = dict[str, str]
 
@@ -213,28 +213,42 @@ class LlamaCppModel:
 
 
 class OpenAIServerModel:
-    """An OpenAI-compatible server (llama.cpp server, vLLM) through LangChain's ChatOpenAI."""
+    """An OpenAI-compatible server (llama.cpp server, vLLM) through LangChain's ChatOpenAI.
 
-    def __init__(self, base_url: str, model: str = "chatrec", api_key: str = "not-needed") -> None:
+    JSON answers use LangChain's structured output with the caller's JSON schema (`with_structured_output`), not a
+    server's own JSON mode: 'function_calling' (default) forces a call of one tool whose parameters are the schema,
+    which llama-cpp-python's server, llama.cpp's llama-server, vLLM and OpenAI all constrain; 'json_schema' sends
+    OpenAI's `response_format: json_schema` (vLLM, llama-server, OpenAI; not llama-cpp-python 0.3's server)."""
+
+    def __init__(self, base_url: str, model: str = "chatrec", api_key: str = "not-needed",
+                 structured: Literal["function_calling", "json_schema"] = "function_calling") -> None:
         from langchain_openai import ChatOpenAI
 
         self.name = f"{base_url}#{model}"
         self.chat = ChatOpenAI(base_url=base_url, model=model, api_key=api_key, temperature=0.0, timeout=120)
+        self.structured = structured
         self.usage = Usage()
 
     def json(self, messages: list[Message], schema: dict[str, Any], max_tokens: int = 400, stable: int = 1) -> Any:
-        rf = {"type": "json_object", "schema": schema}
+        wrapped = schema.get("type") != "object"  # tool parameters must be an object: wrap anything else
+        params = {"type": "object", "properties": {"value": schema}, "required": ["value"]} if wrapped else schema
+        spec = {"title": "answer", "description": "The answer, as JSON that matches the schema.", **params}
+        chat = self.chat.model_copy(update=_limit(max_tokens))
+        runnable = chat.with_structured_output(spec, method=self.structured, include_raw=True)
         t0 = time.perf_counter()
-        msg = self.chat.bind(response_format=rf, max_tokens=max_tokens).invoke(_lc(messages))
-        um = getattr(msg, "usage_metadata", None) or {}
-        self.usage.add("json", int(um.get("input_tokens", 0)), int(um.get("output_tokens", 0)), time.perf_counter() - t0)
-        return json.loads(msg.content)
+        out = runnable.invoke(_lc(messages))
+        um = getattr(out["raw"], "usage_metadata", None) or {}
+        self.usage.add("json", int(um.get("input_tokens", 0)), int(um.get("output_tokens", 0)),
+                       time.perf_counter() - t0)
+        if out.get("parsing_error") is not None or out.get("parsed") is None:
+            raise ValueError(f"the server's structured answer did not parse: {out.get('parsing_error')}")
+        return out["parsed"]["value"] if wrapped else out["parsed"]
 
     def stream(self, messages: list[Message], max_tokens: int = 120, stable: int = 1,
                stop: list[str] | None = None) -> Iterator[str]:
         t0, n = time.perf_counter(), 0
         try:
-            for chunk in self.chat.bind(max_tokens=max_tokens, **({"stop": stop} if stop else {})).stream(_lc(messages)):
+            for chunk in self.chat.bind(**_limit(max_tokens), **({"stop": stop} if stop else {})).stream(_lc(messages)):
                 if chunk.content:
                     n += 1
                     yield str(chunk.content)
@@ -242,7 +256,7 @@ class OpenAIServerModel:
             self.usage.add("stream", 0, n, time.perf_counter() - t0)
 
     def yes_no(self, messages: list[Message], questions: list[str], stable: int = 1) -> list[float]:
-        bound = self.chat.bind(max_tokens=1, logprobs=True, top_logprobs=20)
+        bound = self.chat.bind(**_limit(1), logprobs=True, top_logprobs=20)
         out = []
         for q in questions:
             msg = bound.invoke(_lc([*messages, {"role": "user", "content": q}]))
@@ -253,6 +267,12 @@ class OpenAIServerModel:
                 lp[w] = max(lp.get(w, -1e9), t["logprob"])
             out.append(lp.get("yes", -20.0) - lp.get("no", -20.0))
         return out
+
+
+def _limit(n: int) -> dict[str, Any]:
+    """A token limit every server reads: langchain-openai sends OpenAI's `max_completion_tokens`, which
+    llama-cpp-python's server ignores; `max_tokens` in the body is the older name it (and vLLM) still reads."""
+    return {"max_tokens": n, "extra_body": {"max_tokens": n}}
 
 
 def _lc(messages: list[Message]) -> list[tuple[str, str]]:

@@ -1,7 +1,9 @@
 """Shared fixtures: one real Recommender (default 1.5B model, MiniLM, Chroma in a temp folder) per test process."""
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -106,3 +108,41 @@ def _model_marker_is_true(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
         pytest.fail(f"{request.node.nodeid} loads a GGUF model: mark it @pytest.mark.model")
 
     monkeypatch.setattr(chatrec.llm.LlamaCppModel, "__init__", refuse)
+
+
+@contextlib.contextmanager
+def llama_server(model: Path, *extra: str, log: Path | None = None) -> Iterator[str]:
+    """`python -m llama_cpp.server` with `model` on a free port (extra: its flags, e.g. --chat_format); yields the
+    /v1 base URL and stops the server after."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = open(log, "w") if log else subprocess.DEVNULL
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+                             "--port", str(port), *extra], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(480):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1)
+                break
+            except OSError:
+                assert proc.poll() is None, "llama_cpp.server exited before serving"
+                time.sleep(0.5)
+        else:
+            pytest.fail("llama_cpp.server did not answer within 240 s")
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # uvicorn may wait on open keep-alive connections
+            proc.kill()
+            proc.wait(timeout=10)
+        if log:
+            out.close()

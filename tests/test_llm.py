@@ -2,13 +2,8 @@
 through an OpenAI-compatible llama.cpp server. Plumbing only, so the small smoke model is enough."""
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
+from conftest import llama_server
 
 from chatrec.llm import LlamaCppModel, OpenAIServerModel
 from chatrec.model_files import smoke_model
@@ -46,38 +41,19 @@ def test_yes_no_and_state_restore_across_interleaved_profiles(small: LlamaCppMod
     assert all(abs(x) < 50 for x in first_a)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_openai_compatible_server_same_seam() -> None:
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(smoke_model()), "--host",
-                             "127.0.0.1", "--port", str(port), "--n_ctx", "2048"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1)
-                break
-            except OSError:
-                assert proc.poll() is None, "llama_cpp.server exited before serving"
-                time.sleep(0.5)
-        else:
-            pytest.fail("llama_cpp.server did not answer within 120 s")
-        m = OpenAIServerModel(f"http://127.0.0.1:{port}/v1")
+    """Through the server, JSON comes from LangChain's structured output (a forced call of a tool whose parameters
+    are the schema, which the server constrains), not from a server-specific JSON mode."""
+    with llama_server(smoke_model(), "--n_ctx", "2048") as url:
+        m = OpenAIServerModel(url)
         out = m.json(MSGS, SCHEMA, max_tokens=60)
         assert set(out) == {"max_runtime_minutes", "genres"}
-        text = "".join(m.stream(MSGS, max_tokens=10))
-        assert text.strip()
+        assert all(g in ("Comedy", "Horror") for g in out["genres"])
+        listed = m.json(MSGS, {"type": "array", "items": {"type": "string", "enum": ["Comedy", "Horror"]},
+                               "maxItems": 2}, max_tokens=30)  # not an object: wrapped and unwrapped
+        assert isinstance(listed, list) and set(listed) <= {"Comedy", "Horror"}
+        pieces = list(m.stream(MSGS, max_tokens=4))
+        assert "".join(pieces).strip() and len(pieces) <= 4  # the token limit reaches this server
         scores = m.yes_no(MSGS[:1], ["Is a comedy funny?"])
         assert len(scores) == 1 and isinstance(scores[0], float)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # uvicorn may wait on open keep-alive connections
-            proc.kill()
-            proc.wait(timeout=10)
+        assert m.usage.snapshot()["understanding"]["calls"] == 2
