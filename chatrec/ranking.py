@@ -44,11 +44,27 @@ def era_scores(liked_years: list[int], years: list[int | None]) -> np.ndarray:
     return out
 
 
+class TalkWeights(BaseModel):
+    """Overrides for a state built by talk (the user's own words, a few named films) rather than a rating history:
+    tuned on the tuning half of ReDial's test dialogues (`python -m chatrec eval tune-talk`), never on the half or
+    split reported."""
+
+    model_config = ConfigDict(extra="forbid")
+    weights: dict[str, float] = Field(default_factory=dict)
+    how: str = ""
+    command: str | None = None
+    split: str | None = None
+    seed: int | None = None
+    date: str | None = None
+    tuning: dict[str, Any] = Field(default_factory=dict)
+
+
 class Weights(BaseModel):
     """Ranking weights and where they came from (the evaluation harness writes this file)."""
 
     model_config = ConfigDict(extra="forbid")
     weights: dict[str, float]
+    conversation: TalkWeights | None = None
     provisional: bool = True
     how: str = ""
     command: str | None = None
@@ -56,6 +72,13 @@ class Weights(BaseModel):
     seed: int | None = None
     date: str | None = None
     validation: dict[str, Any] = Field(default_factory=dict)
+
+    def for_state(self, state: DialogueState) -> dict[str, float]:
+        """The weights for this state: the conversation overrides once the user has said something (a state
+        without turns is a rating history: the LLMRank protocol, the API's liked list)."""
+        if self.conversation and self.conversation.weights and any(t.role == "user" for t in state.turns):
+            return {**self.weights, **self.conversation.weights}
+        return self.weights
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_FILE) -> "Weights":
@@ -140,7 +163,7 @@ class Ranker:
     def rank(self, state: DialogueState, candidate_ids: list[str], query_vec: np.ndarray | None = None,
              use_llm: bool = True) -> list[Scored]:
         """Score and order candidates; every component stays visible in `components`."""
-        w = self.weights.weights
+        w = self.weights.for_state(state)
         cat = self.catalog
         ids = [i for i in dict.fromkeys(candidate_ids) if i in cat.by_id]
         if not ids:

@@ -53,6 +53,7 @@ def test_ratio_summary_counts_hits_over_all_targets() -> None:
     assert 0.0 <= lo <= 0.25 <= hi <= 1.0
 
 
+@pytest.mark.model  # the --llm row loads the smallest GGUF model (plumbing only)
 def test_replay_tiny_end_to_end(tmp_path: Path) -> None:
     need_shared("redial", "test_data.jsonl")
     need_shared("ml-latest-small", "ratings.csv")
@@ -63,10 +64,13 @@ def test_replay_tiny_end_to_end(tmp_path: Path) -> None:
     orig = candidates.candidate_sources
     s = Settings(data_dir=tmp_path / "data", chroma_path=tmp_path / "chroma", n_threads=2)
     run(dialogues=3, seed=0, json_path=tmp_path / "r.json", out_dir=tmp_path, settings=s, quiet=True,
-        progress=False, tiny=True)
+        progress=False, tiny=True, llm="smoke", llm_dialogues=1)  # the smallest model: plumbing only
     assert candidates.candidate_sources is orig  # the observer is removed after the run
     data = json.loads((tmp_path / "r.json").read_text())
-    assert set(data) == {"chatrec", "popularity"}
+    assert set(data) == {"chatrec", "popularity", "chatrec_llm", "rules_same_dialogues"}
+    m, r = data["chatrec_llm"], data["rules_same_dialogues"]
+    assert m["dialogues"] == r["dialogues"] == 1 and m["targets"] == r["targets"] > 0 and m["llm_mode"] == "auto"
+    assert m["vs_rules_recall@10_diff"] == pytest.approx(m["recall@10"] - r["recall@10"])
     c, p = data["chatrec"], data["popularity"]
     assert c["targets"] == p["targets"] > 0 and c["llm"] == "none" and c["as_of_year"] == 2018
     for m in (c, p):
@@ -78,8 +82,54 @@ def test_replay_tiny_end_to_end(tmp_path: Path) -> None:
     assert all(0.0 <= v <= c["candidate_recall"] + 1e-9 for v in per_source.values())
     assert c["candidate_sources_ms_p50"] is not None and c["candidate_sources_ms_p50"] < 1000
     rows = [json.loads(line) for line in (tmp_path / "replay-transcripts.jsonl").read_text().splitlines()]
-    assert len(rows) == 3 and sum(len(r["targets"]) for r in rows) == c["targets"]
+    assert [r["mode"] for r in rows] == ["rules"] * 3 + ["llm"]
+    rows = rows[:3]
+    assert sum(len(r["targets"]) for r in rows) == c["targets"]
     for r in rows:
         for t in r["targets"]:
             assert t["rank"] is None or t["rank"] >= 1 and t["popularity_rank"] >= 1
     assert (tmp_path / "replay-redial.md").exists() and (tmp_path / "replay-redial.png").stat().st_size > 1000
+
+
+def test_halves_are_disjoint_and_fixed() -> None:
+    import numpy as np
+
+    from chatrec.evaluation.replay import HALF_SEED, halves
+
+    h = halves(1342, HALF_SEED)
+    assert len(h["tune"]) == 671 and len(h["heldout"]) == 671 and not set(h["tune"]) & set(h["heldout"])
+    assert np.array_equal(h["tune"], halves(1342, HALF_SEED)["tune"])
+
+
+def test_tune_talk_scores_recorded_candidates_and_climbs() -> None:
+    """Re-scoring recorded components: the target ranks by the weighted sum; ascent finds the weight that lifts
+    targets (here popularity) and never ends worse than it started."""
+    import numpy as np
+
+    from chatrec.evaluation.replay_tune import ascend, hits
+
+    rng = np.random.default_rng(0)
+    names = ["semantic", "popularity"]
+    caps = []
+    for _ in range(40):
+        mat = rng.random((60, 2)).astype(np.float32)
+        mat[0, 1] = 1.0  # the target is the most popular candidate, semantic says nothing
+        caps.append((names, mat, 0))
+    caps.append((names, np.zeros((0, 2), dtype=np.float32), -1))  # a target never among the candidates
+    assert hits(caps, {"semantic": 0.0, "popularity": 1.0}) == (40, 40)
+    before = hits(caps, {"semantic": 1.0, "popularity": 0.0})
+    w, log = ascend(caps, {"semantic": 1.0, "popularity": 0.0}, keys=("popularity", "semantic"))
+    assert before < hits(caps, w) == (40, 40) and w["popularity"] > 0 and log
+
+
+def test_conversation_weights_apply_only_to_talk() -> None:
+    from chatrec.ranking import TalkWeights, Weights
+    from chatrec.state import DialogueState, Turn
+
+    w = Weights(weights={"popularity": 0.25, "semantic": 1.0}, conversation=TalkWeights(weights={"popularity": 2.0}))
+    history = DialogueState(catalog="movies", liked_items=["heat-1995"])
+    talk = DialogueState(catalog="movies", turns=[Turn(role="user", text="a comedy")])
+    assert w.for_state(history)["popularity"] == 0.25
+    assert w.for_state(talk) == {"popularity": 2.0, "semantic": 1.0}
+    shipped = Weights.load()
+    assert shipped.conversation is None or set(shipped.conversation.weights) <= set(shipped.weights) | {"sequence"}

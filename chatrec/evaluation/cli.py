@@ -35,6 +35,8 @@ def add_eval_parser(sub: Any) -> None:
     c.add_argument("--llm", default=None, help="model for the `chatrec` row (default, small, smoke, a GGUF path); "
                                                "without it only the rules-only `retrieval` ablation runs")
     c.add_argument("--llm-dialogues", type=int, default=30, help="seeded sample for the LLM row (default 30)")
+    c.add_argument("--no-keyword-turn", action="store_true", help="the seeker never quotes a catalog keyword (the "
+                                                                   "turn that carries most of the gain)")
     rp = es.add_parser("replay", help="the seekers' real ReDial messages through the product: Recall@1/10/50 of "
                                       "the recommender's next movie, candidate recall per source")
     rp.add_argument("--dialogues", type=_users, default=None, help="seeded sample of dialogues (default: all)")
@@ -43,6 +45,17 @@ def add_eval_parser(sub: Any) -> None:
     rp.add_argument("--out", type=Path, default=Path("eval-out"))
     rp.add_argument("--as-of-year", type=int, default=2018, help="the year the requests are made in (default 2018, "
                                                                  "when ReDial's test split was collected; 0: this year)")
+    rp.add_argument("--half", choices=["all", "tune", "heldout"], default="all",
+                    help="the test dialogues' half (seeded split; ranking weights for talk are tuned on 'tune')")
+    rp.add_argument("--llm", default=None, help="also replay a sample with this model (default, small, smoke, a GGUF "
+                                                "path; understanding_llm auto), paired with rules only")
+    rp.add_argument("--llm-dialogues", type=int, default=10, help="seeded sample for --llm (default 10)")
+    tt = es.add_parser("tune-talk", help="the ranking's conversation weights, tuned on the tuning half of the ReDial "
+                                         "replay; writes the `conversation` overrides of ranking_weights.json")
+    tt.add_argument("--dialogues", type=_users, default=None, help="seeded sample of the tuning half (default all)")
+    tt.add_argument("--seed", type=int, default=0)
+    tt.add_argument("--cache", type=Path, default=None, help="pickle of the captured rankings (reused if present)")
+    tt.add_argument("--dry-run", action="store_true", help="print the weights instead of writing the file")
     n = es.add_parser("understand", help="phrasing benchmark: exact match of the state change per utterance, per "
                                          "category, rules only (and with --llm), and the reader's ms per message")
     n.add_argument("--bench", type=Path, default=None, help="JSONL benchmark (default tests/data/phrasings.jsonl)")
@@ -79,11 +92,17 @@ def run_eval(args: argparse.Namespace) -> int:
         elif args.eval_cmd == "converse":
             from .converse_eval import run as run_c
 
-            run_c(args.dialogues, args.seed, args.json, args.out, llm=args.llm, llm_dialogues=args.llm_dialogues)
+            run_c(args.dialogues, args.seed, args.json, args.out, llm=args.llm, llm_dialogues=args.llm_dialogues,
+                  keyword_turn=not args.no_keyword_turn)
         elif args.eval_cmd == "replay":
             from .replay import run as run_p
 
-            run_p(args.dialogues, args.seed, args.json, args.out, as_of_year=args.as_of_year or None)
+            run_p(args.dialogues, args.seed, args.json, args.out, as_of_year=args.as_of_year or None, half=args.half,
+                  llm=args.llm, llm_dialogues=args.llm_dialogues)
+        elif args.eval_cmd == "tune-talk":
+            from .replay_tune import run as run_tt
+
+            run_tt(args.seed, args.dialogues, write=not args.dry_run, cache=args.cache)
         elif args.eval_cmd == "understand":
             from .understand_eval import BenchError, run as run_u
 

@@ -120,8 +120,10 @@ def load_dialogues(catalog: Catalog) -> tuple[list[Dialogue], dict[str, int]]:
     return out, stats
 
 
-def reveals(catalog: Catalog, target: dict[str, Any]) -> list[str]:
-    """The seeker's attribute sentences for turns 2.. in the fixed order (missing attributes skipped)."""
+def reveals(catalog: Catalog, target: dict[str, Any], keyword_turn: bool = True) -> list[str]:
+    """The seeker's attribute sentences for turns 2.. in the fixed order (missing attributes skipped). Without
+    `keyword_turn` the seeker never quotes a catalog keyword (a person would paraphrase it): the figure a reader
+    would expect for real talk."""
     out: list[str] = []
     if target.get("genres"):
         out.append(f"I'd like something in the {target['genres'][0].lower()} genre.")
@@ -130,14 +132,14 @@ def reveals(catalog: Catalog, target: dict[str, Any]) -> list[str]:
     title_words = set(norm_title(catalog.title(target)).split())
     kw = next((k for k in target.get("keywords") or [] if not set(norm_title(k).split()) & title_words
                and not re.search(r"\d{4}", k) and k.strip()), None)
-    if kw:
+    if kw and keyword_turn:
         out.append(f"Something about {kw}.")
     if target.get("cast"):
         out.append(f"Maybe with {target['cast'][0]} in it.")
     return out
 
 
-def play(rec: Any, catalog: Catalog, dlg: Dialogue) -> dict[str, Any]:
+def play(rec: Any, catalog: Catalog, dlg: Dialogue, keyword_turn: bool = True) -> dict[str, Any]:
     """Five turns; returns the target's rank per turn (None when it was not ranked) and the messages sent."""
     session = rec.new_session(catalog.name)
     for i in dlg.liked:
@@ -145,7 +147,7 @@ def play(rec: Any, catalog: Catalog, dlg: Dialogue) -> dict[str, Any]:
     for i in dlg.disliked:
         rec.feedback(session, i, False)
     target = catalog.by_id[dlg.target]
-    later = reveals(catalog, target)
+    later = reveals(catalog, target, keyword_turn)
     msgs, ranks, shown_all = [dlg.opening], [], []
     revealed = 0
     for turn in range(TURNS):
@@ -190,16 +192,20 @@ def turns_to_success(played: list[dict[str, Any]], k: int) -> float | None:
     return float(np.mean(t)) if t else None
 
 
-def _run_mode(rec: Any, catalog: Catalog, dialogues: list[Dialogue], desc: str, progress: bool) -> list[dict]:
+def _run_mode(rec: Any, catalog: Catalog, dialogues: list[Dialogue], desc: str, progress: bool,
+              keyword_turn: bool = True) -> list[dict]:
     from tqdm import tqdm
 
-    return [play(rec, catalog, d) for d in tqdm(dialogues, desc=desc, unit="dialogue", disable=not progress)]
+    return [play(rec, catalog, d, keyword_turn)
+            for d in tqdm(dialogues, desc=desc, unit="dialogue", disable=not progress)]
 
 
 def run(dialogues: int | None = None, seed: int = 0, json_path: Path | None = None,
         out_dir: Path = Path("eval-out"), llm: str | None = None, llm_dialogues: int = 30, settings: Any = None,
-        quiet: bool = False, progress: bool = True, tiny: bool = False) -> dict[str, dict[str, Any]]:
-    """Run the conversation evaluation; `tiny` (smoke tests) uses a small catalog from movies.csv alone."""
+        quiet: bool = False, progress: bool = True, tiny: bool = False,
+        keyword_turn: bool = True) -> dict[str, dict[str, Any]]:
+    """Run the conversation evaluation; `tiny` (smoke tests) uses a small catalog from movies.csv alone;
+    `keyword_turn` False: the seeker never quotes a catalog keyword (results marked `keyword_turn: false`)."""
     from ..agent import Recommender
     from ..settings import Settings
     from .catalogs import Core, movielens_catalog
@@ -216,8 +222,9 @@ def run(dialogues: int | None = None, seed: int = 0, json_path: Path | None = No
     core.sync(catalog, progress=progress)
     chosen = [all_d[i] for i in rows]
     rec = Recommender(core.settings, None, core.embedder, core.index)
-    played = _run_mode(rec, catalog, chosen, "retrieval (no LLM)", progress)
-    extra = {"dialogues": len(chosen), "seed": seed, "weights_sha256": weights_sha256(), "turns": TURNS}
+    played = _run_mode(rec, catalog, chosen, "retrieval (no LLM)", progress, keyword_turn)
+    extra = {"dialogues": len(chosen), "seed": seed, "weights_sha256": weights_sha256(), "turns": TURNS,
+             "keyword_turn": keyword_turn}
     results: dict[str, dict[str, Any]] = {}
 
     def summ(p: list[dict]) -> dict[str, Any]:
@@ -234,7 +241,7 @@ def run(dialogues: int | None = None, seed: int = 0, json_path: Path | None = No
         model = open_model(core.settings, llm)
         rec_llm = Recommender(core.settings, model, core.embedder, core.index)
         sub = sample_users(len(chosen), llm_dialogues, seed + 1)
-        sample = _run_mode(rec_llm, catalog, [chosen[i] for i in sub], f"chatrec ({llm})", progress)
+        sample = _run_mode(rec_llm, catalog, [chosen[i] for i in sub], f"chatrec ({llm})", progress, keyword_turn)
         ex = {**extra, "dialogues": len(sub), "llm": Path(model.name).name, "model_sha256": model.sha}
         results["chatrec"] = {**summ(sample), **ex}
         same = [played[i] for i in sub]

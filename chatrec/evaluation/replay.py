@@ -35,6 +35,7 @@ from .data import REDIAL_MENTION, redial_name, redial_test, redial_text, sample_
 from .report import machine, table, weights_sha256, write_outputs
 
 KS = (1, 10, 50)
+HALF_SEED = 2018  # the tuning / held-out halves of the test dialogues (`halves`); fixed so tuning never sees held-out
 AS_OF_YEAR = 2018  # ReDial's test split was collected 2018-05-05 .. 2018-06-15 (its datasheet)
 ANCHORS = {"KGSF (trained on ReDial, own ~6.9k catalog, recommender turns in context)":
            {"recall@1": 0.039, "recall@10": 0.183, "recall@50": 0.378},
@@ -114,26 +115,56 @@ def recorded_sources(log: list[tuple[dict[str, list[str]], float]]) -> Iterator[
         candidates.candidate_sources = orig  # type: ignore[assignment]
 
 
+@contextmanager
+def recorded_rankings(log: list[tuple[list[str], list[dict[str, float]]]]) -> Iterator[None]:
+    """Record the ids and score components of every `Ranker.rank` call (the ranking runs unchanged): what
+    `eval tune-talk` re-weighs."""
+    from ..ranking import Ranker
+
+    orig = Ranker.rank
+
+    def spy(self: Any, *a: Any, **k: Any) -> Any:
+        out = orig(self, *a, **k)
+        log.append(([s.item_id for s in out], [s.components for s in out]))
+        return out
+
+    Ranker.rank = spy  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Ranker.rank = orig  # type: ignore[method-assign]
+
+
+def halves(n: int, seed: int) -> dict[str, np.ndarray]:
+    """Dialogue rows split in two by a seeded permutation: 'tune' (weights are chosen on it) and 'heldout'."""
+    perm = np.random.default_rng(seed).permutation(n)
+    return {"tune": np.sort(perm[: n // 2]), "heldout": np.sort(perm[n // 2:]), "all": np.arange(n)}
+
+
 def popularity_order(catalog: Catalog) -> list[str]:
     return sorted((it["id"] for it in catalog.items), key=lambda i: (-catalog.popularity(i), i))
 
 
 def play(rec: Any, catalog: Catalog, dlg: ReplayDialogue, pop_rank: dict[str, int],
-         log: list[tuple[dict[str, list[str]], float]], as_of_year: int | None = AS_OF_YEAR) -> dict[str, Any]:
-    """Replay one dialogue; per target: its rank in the product's ranking and in popularity, and its sources."""
+         log: list[tuple[dict[str, list[str]], float]], as_of_year: int | None = AS_OF_YEAR,
+         rank_log: list[Any] | None = None, captured: list[Any] | None = None) -> dict[str, Any]:
+    """Replay one dialogue; per target: its rank in the product's ranking and in popularity, and its sources.
+    With `rank_log` (filled by `recorded_rankings`), `captured` gets (target, ids, components) of the ranking each
+    target is scored against."""
     from ..reply import InputError
 
     session = rec.new_session(catalog.name)
     session.state.as_of_year = as_of_year
     limit = rec.settings.max_message_chars
     ranking: list[str] | None = None
+    ranked: tuple[list[str], list[dict[str, float]]] | None = None
     sources: dict[str, list[str]] = {}
     turns, targets, ms, named_so_far = [], [], [], set()
     named = iter(dlg.named)
     for kind, value in dlg.steps:
         if kind == "say":
             try:
-                n_log = len(log)
+                n_log, n_rank = len(log), len(rank_log or [])
                 reply = rec.respond(session, value[:limit])
             except InputError as e:
                 turns.append({"say": value, "error": str(e)})
@@ -142,7 +173,10 @@ def play(rec: Any, catalog: Catalog, dlg: ReplayDialogue, pop_rank: dict[str, in
             if reply.intent == "recommend" and len(log) > n_log:
                 ranking, (sources, sms) = list(reply.ranking), log[-1]
                 ms.append((sms, retrieve_ms))
+                if rank_log is not None and len(rank_log) > n_rank:
+                    ranked = rank_log[-1]
             turns.append({"say": value, "intent": reply.intent, "understood": reply.reasoning[0].detail,
+                          "llm_used": bool(reply.reasoning[0].counts.get("llm_used")),
                           "shown": [r.title for r in reply.recommendations], "candidates": len(reply.ranking)})
             continue
         # the movies named before this point (by either side) are not popularity's to suggest again
@@ -152,6 +186,8 @@ def play(rec: Any, catalog: Catalog, dlg: ReplayDialogue, pop_rank: dict[str, in
             named_so_far.add(i)
         before = sum(1 for i in named_so_far if pop_rank.get(i, 1 << 30) < pop_rank[value])
         rank = ranking.index(value) + 1 if ranking and value in ranking else None
+        if captured is not None:
+            captured.append((dlg.conv_id, value, ranked))
         targets.append({"target": value, "title": catalog.label(catalog.by_id[value]), "rank": rank,
                         "popularity_rank": pop_rank[value] + 1 - before, "had_ranking": ranking is not None,
                         "sources": [s for s, ids in sources.items() if value in ids] if ranking is not None else [],
@@ -192,6 +228,41 @@ def ratio_summary(counts: dict[str, np.ndarray], n_boot: int = 1000, seed: int =
     return out
 
 
+def _llm_rows(results: dict[str, dict[str, Any]], core: Any, catalog: Catalog, chosen: list[ReplayDialogue],
+             played: list[dict[str, Any]], pop_rank: dict[str, int], llm: str, n: int, seed: int,
+             source_names: list[str], as_of_year: int | None, progress: bool) -> list[dict[str, Any]]:
+    """The product with the model (understanding_llm 'auto': asked only about words the rules could not place) on a
+    seeded sample of the dialogues with targets; rules only on the same dialogues; the paired difference."""
+    from tqdm import tqdm
+
+    from ..agent import Recommender
+    from .llm_rank import open_model
+    from .metrics import paired
+
+    model = open_model(core.settings, llm)
+    rec = Recommender(core.settings.model_copy(update={"understanding_llm": "auto"}), model, core.embedder,
+                      core.index)
+    with_targets = [i for i, d in enumerate(chosen) if d.targets]
+    sub = [with_targets[i] for i in sample_users(len(with_targets), n, seed + 1)]
+    calls: list[tuple[dict[str, list[str]], float]] = []
+    t = time.time()
+    with recorded_sources(calls):
+        out = [play(rec, catalog, chosen[i], pop_rank, calls, as_of_year)
+               for i in tqdm(sub, desc=f"replay ({llm})", unit="dialogue", disable=not progress)]
+    msgs = sum(1 for p in out for x in p["turns"] if "say" in x)
+    ex = {"dialogues_sampled": len(sub), "llm": Path(model.name).name, "llm_mode": "auto", "seed": seed,
+          "seconds_per_message": (time.time() - t) / max(1, msgs),
+          "model_calls": sum(1 for p in out for x in p["turns"] if x.get("llm_used"))}
+    a, b = per_dialogue(out, "rank", source_names), per_dialogue([played[i] for i in sub], "rank", source_names)
+    results["chatrec_llm"] = {**ratio_summary(a, seed=seed), **ex}
+    results["rules_same_dialogues"] = {**ratio_summary(b, seed=seed), **ex, "llm": "none"}
+    for k in [*(f"recall@{k}" for k in KS), "candidate_recall"]:
+        d = paired(a[k] / np.maximum(a["n"], 1), b[k] / np.maximum(b["n"], 1), seed=seed)
+        results["chatrec_llm"][f"vs_rules_{k}_diff"], results["chatrec_llm"][f"vs_rules_{k}_se"] = d["mean"], d["se"]
+    results["chatrec_llm"]["vs_rules_hits@10"] = int(a["recall@10"].sum() - b["recall@10"].sum())
+    return out
+
+
 def _tiny_catalog(settings: Any, raw: list[dict[str, Any]], seed: int) -> Catalog:
     """A small catalog for smoke tests: the movies the sampled dialogues name plus 150 seeded others, from movies.csv
     with popularity = rating count (the full import embeds 9,742 films: minutes)."""
@@ -216,9 +287,12 @@ def _tiny_catalog(settings: Any, raw: list[dict[str, Any]], seed: int) -> Catalo
 
 def run(dialogues: int | None = None, seed: int = 0, json_path: Path | None = None,
         out_dir: Path = Path("eval-out"), settings: Any = None, quiet: bool = False, progress: bool = True,
-        tiny: bool = False, as_of_year: int | None = AS_OF_YEAR) -> dict[str, dict[str, Any]]:
-    """Replay a seeded sample of ReDial test dialogues (all when `dialogues` is None); `tiny` for smoke tests;
-    `as_of_year` None = the product's default (this year)."""
+        tiny: bool = False, as_of_year: int | None = AS_OF_YEAR, half: str = "all", llm: str | None = None,
+        llm_dialogues: int = 10) -> dict[str, dict[str, Any]]:
+    """Replay a seeded sample of ReDial test dialogues (all when `dialogues` is None) of one half (`halves`,
+    HALF_SEED; 'all' = the whole split); `tiny` for smoke tests; `as_of_year` None = the product's default (this
+    year). With `llm`, the product with that model (understanding_llm 'auto': asked only about unplaced words) also
+    plays a seeded `llm_dialogues` of the chosen dialogues, paired against rules only on the same ones."""
     from tqdm import tqdm
 
     from ..agent import Recommender
@@ -228,6 +302,7 @@ def run(dialogues: int | None = None, seed: int = 0, json_path: Path | None = No
     t0 = time.time()
     core = Core((settings or Settings()).model_copy(update={"llm_explanations": False}))
     raw = redial_test()
+    raw = [raw[i] for i in halves(len(raw), HALF_SEED)[half]]
     raw = [raw[i] for i in sample_users(len(raw), dialogues, seed)]
     catalog = _tiny_catalog(core.settings, raw, seed) if tiny else movielens_catalog(core.settings)
     core.sync(catalog, progress=progress)
@@ -243,9 +318,13 @@ def run(dialogues: int | None = None, seed: int = 0, json_path: Path | None = No
     secs = time.time() - t1
     source_names = sorted({s for c, _ in calls for s in c})
     scored = [p for p in played if p["targets"]]
-    extra = {"seed": seed, "weights_sha256": weights_sha256(), "as_of_year": as_of_year, "llm": "none"}
+    extra = {"seed": seed, "weights_sha256": weights_sha256(), "as_of_year": as_of_year, "llm": "none", "half": half}
     results = {"chatrec": {**ratio_summary(per_dialogue(scored, "rank", source_names), seed=seed), **extra},
                "popularity": {**ratio_summary(per_dialogue(scored, "popularity_rank", []), seed=seed), **extra}}
+    played_llm: list[dict[str, Any]] = []
+    if llm:
+        played_llm = _llm_rows(results, core, catalog, chosen, played, pop_rank, llm, llm_dialogues, seed,
+                               source_names, as_of_year, progress)
     del results["popularity"]["candidate_recall"]
     results["popularity"].pop("candidate_recall_ci95", None)
     ts = [t for p in scored for t in p["targets"]]
@@ -264,11 +343,13 @@ def run(dialogues: int | None = None, seed: int = 0, json_path: Path | None = No
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with open(out_dir / "replay-transcripts.jsonl", "w", encoding="utf-8") as fh:  # ReDial text: never commit
-        for p in played:
-            fh.write(json.dumps(p, ensure_ascii=False) + "\n")
+        for mode, ps in (("rules", played), ("llm", played_llm)):
+            for p in ps:
+                fh.write(json.dumps({"mode": mode, **p}, ensure_ascii=False) + "\n")
     meta = {"data": "ReDial test split (Li et al., NeurIPS 2018); catalog: ml-latest-small imported by "
                     "chatrec.importers" + (" (tiny smoke catalog)" if tiny else ""),
-            "selection": stats, "dialogues": len(chosen), "seed": seed, "date": dt.date.today().isoformat(),
+            "selection": stats, "dialogues": len(chosen), "seed": seed, "half": half, "half_seed": HALF_SEED,
+            "date": dt.date.today().isoformat(),
             "machine": machine(), "weights_sha256": weights_sha256(), "as_of_year": as_of_year,
             "catalog_items": len(catalog.items), "seconds": round(time.time() - t0)}
     notes = ["Protocol in chatrec/evaluation/replay.py; transcripts in replay-transcripts.jsonl (ReDial text, not "

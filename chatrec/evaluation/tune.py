@@ -120,6 +120,7 @@ def run(datasets: list[str], seed: int = 0, write: bool = True, progress: bool =
             fit({ds: data[ds]}, start, log=lambda m, ds=ds: print(f"[tune] alone {ds}: {m}"))
     w, per_sim = fit(data, start)
     new = Weights(weights={k: float(v) for k, v in w.items()}, provisional=False,
+                  conversation=Weights.load().conversation,  # the talk overrides are eval tune-talk's
                   how=("co_occurrence, popularity, sequence, era and recent_release weights and the co-occurrence "
                        "shape (recency, power) "
                        "tuned by coordinate ascent on mean validation NDCG@10 of the LLMRank protocol over "
