@@ -21,7 +21,8 @@ def add_eval_parser(sub: Any) -> None:
     r.add_argument("--json", type=Path, default=None, help="JSON output (method -> metrics)")
     r.add_argument("--out", type=Path, default=Path("eval-out"), help="folder for the Markdown report and plot")
     r.add_argument("--methods", default=None, help="comma-separated subset of: random,popularity,bm25,embedding,"
-                                                   "cooc,ease,sasrec,blend,chatrec (with --llm: add llm for the LLM alone)")
+                                                   "cooc,ease,sasrec,blend,chatrec (with --llm: add llm for the LLM "
+                                                   "alone)")
     r.add_argument("--llm", default=None, help="also run the LLM methods with this model: default, small, smoke or "
                                                "a GGUF path")
     r.add_argument("--llm-users", type=int, default=300, help="seeded sample for the LLM methods (default 300)")
@@ -44,12 +45,15 @@ def add_eval_parser(sub: Any) -> None:
     rp.add_argument("--json", type=Path, default=None)
     rp.add_argument("--out", type=Path, default=Path("eval-out"))
     rp.add_argument("--as-of-year", type=int, default=2018, help="the year the requests are made in (default 2018, "
-                                                                 "when ReDial's test split was collected; 0: this year)")
+                                                                 "when ReDial's test split was collected; 0: this "
+                                                                 "year)")
     rp.add_argument("--half", choices=["all", "tune", "heldout"], default="all",
                     help="the test dialogues' half (seeded split; ranking weights for talk are tuned on 'tune')")
     rp.add_argument("--llm", default=None, help="also replay a sample with this model (default, small, smoke, a GGUF "
                                                 "path; understanding_llm auto), paired with rules only")
     rp.add_argument("--llm-dialogues", type=int, default=10, help="seeded sample for --llm (default 10)")
+    rp.add_argument("--no-talk-weights", action="store_true", help="rank with the rating-history weights only (the "
+                                                                   "'before' of the conversation weights)")
     tt = es.add_parser("tune-talk", help="the ranking's conversation weights, tuned on the tuning half of the ReDial "
                                          "replay; writes the `conversation` overrides of ranking_weights.json")
     tt.add_argument("--dialogues", type=_users, default=None, help="seeded sample of the tuning half (default all)")
@@ -98,7 +102,7 @@ def run_eval(args: argparse.Namespace) -> int:
             from .replay import run as run_p
 
             run_p(args.dialogues, args.seed, args.json, args.out, as_of_year=args.as_of_year or None, half=args.half,
-                  llm=args.llm, llm_dialogues=args.llm_dialogues)
+                  llm=args.llm, llm_dialogues=args.llm_dialogues, talk_weights=not args.no_talk_weights)
         elif args.eval_cmd == "tune-talk":
             from .replay_tune import run as run_tt
 

@@ -112,8 +112,9 @@ def load_dialogues(catalog: Catalog) -> tuple[list[Dialogue], dict[str, int]]:
                 stats["target_named_in_opening"] += 1
                 continue
             text = " ".join(t for t in opening if t) or "Hi! Can you recommend a movie?"
-            liked = [i for x, i in resolved.items() if i and not (isinstance(q.get(x), dict) and q[x].get("liked") == 0)]
             disliked = [i for x, i in resolved.items() if i and isinstance(q.get(x), dict) and q[x].get("liked") == 0]
+            liked = [i for x, i in resolved.items()
+                     if i and not (isinstance(q.get(x), dict) and q[x].get("liked") == 0)]
             out.append(Dialogue(str(d["conversationId"]), target, text[:1500], list(dict.fromkeys(liked)),
                                 list(dict.fromkeys(disliked))))
     stats["eligible"] = len(out)

@@ -135,6 +135,24 @@ def recorded_rankings(log: list[tuple[list[str], list[dict[str, float]]]]) -> It
         Ranker.rank = orig  # type: ignore[method-assign]
 
 
+@contextmanager
+def _as_shipped() -> Iterator[None]:
+    yield
+
+
+@contextmanager
+def _history_weights() -> Iterator[None]:
+    """The ranker without its conversation overrides (`talk_weights=False`): the 'before' of a paired comparison."""
+    from ..ranking import Weights
+
+    orig = Weights.for_state
+    Weights.for_state = lambda self, state: self.weights  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Weights.for_state = orig  # type: ignore[method-assign]
+
+
 def halves(n: int, seed: int) -> dict[str, np.ndarray]:
     """Dialogue rows split in two by a seeded permutation: 'tune' (weights are chosen on it) and 'heldout'."""
     perm = np.random.default_rng(seed).permutation(n)
@@ -288,7 +306,7 @@ def _tiny_catalog(settings: Any, raw: list[dict[str, Any]], seed: int) -> Catalo
 def run(dialogues: int | None = None, seed: int = 0, json_path: Path | None = None,
         out_dir: Path = Path("eval-out"), settings: Any = None, quiet: bool = False, progress: bool = True,
         tiny: bool = False, as_of_year: int | None = AS_OF_YEAR, half: str = "all", llm: str | None = None,
-        llm_dialogues: int = 10) -> dict[str, dict[str, Any]]:
+        llm_dialogues: int = 10, talk_weights: bool = True) -> dict[str, dict[str, Any]]:
     """Replay a seeded sample of ReDial test dialogues (all when `dialogues` is None) of one half (`halves`,
     HALF_SEED; 'all' = the whole split); `tiny` for smoke tests; `as_of_year` None = the product's default (this
     year). With `llm`, the product with that model (understanding_llm 'auto': asked only about unplaced words) also
@@ -312,13 +330,14 @@ def run(dialogues: int | None = None, seed: int = 0, json_path: Path | None = No
     pop_rank = {i: n for n, i in enumerate(order)}
     calls: list[tuple[dict[str, list[str]], float]] = []
     t1 = time.time()
-    with recorded_sources(calls):
+    with recorded_sources(calls), (_history_weights() if not talk_weights else _as_shipped()):
         played = [play(rec, catalog, d, pop_rank, calls, as_of_year)
                   for d in tqdm(chosen, desc="replay (rules only)", unit="dialogue", disable=not progress)]
     secs = time.time() - t1
     source_names = sorted({s for c, _ in calls for s in c})
     scored = [p for p in played if p["targets"]]
-    extra = {"seed": seed, "weights_sha256": weights_sha256(), "as_of_year": as_of_year, "llm": "none", "half": half}
+    extra = {"seed": seed, "weights_sha256": weights_sha256(), "as_of_year": as_of_year, "llm": "none", "half": half,
+             "talk_weights": talk_weights}
     results = {"chatrec": {**ratio_summary(per_dialogue(scored, "rank", source_names), seed=seed), **extra},
                "popularity": {**ratio_summary(per_dialogue(scored, "popularity_rank", []), seed=seed), **extra}}
     played_llm: list[dict[str, Any]] = []

@@ -110,7 +110,8 @@ def run_rows(rows: list[dict[str, Any]], llm: Any = None, llm_mode: str = "never
     per: dict[str, list[bool]] = {}
     failures, times, calls = [], [], 0
     for row in rows:
-        cat = catalogs.get(row["catalog"]) or catalogs.setdefault(row["catalog"], Catalog.load(row["catalog"], settings))
+        cat = catalogs.get(row["catalog"]) or catalogs.setdefault(row["catalog"],
+                                                                   Catalog.load(row["catalog"], settings))
         before = DialogueState(catalog=cat.name, as_of_year=AS_OF_YEAR, **row.get("before", {}))
         after = before.model_copy(deep=True)
         t0 = time.perf_counter()
