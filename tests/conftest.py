@@ -63,7 +63,7 @@ def rules_rec(settings):
 # that load a model, start the app, drive a browser or read ../shared/data. Explicit marks work too.
 MODEL_FIXTURES = {"rec", "movies"}
 MODEL_SIGNS = ("LlamaCppModel(", "smoke_model(", "resolve_model(", "Recommender.from_settings(", "llama_cpp.server",
-               "AppProcess(", '"chatrec", "chat"', '"chatrec", "bench"')
+               "AppProcess(", '"chatrec", "chat"', '"chatrec", "bench"', '"smoke"')  # e.g. eval run(llm="smoke")
 
 
 def _sources(item: pytest.Item) -> tuple[str, set[str]]:
