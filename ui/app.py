@@ -47,6 +47,8 @@ DEFAULT_CONCURRENCY = 1
 MODEL = {"concurrency_id": "model", "concurrency_limit": 1}
 FREE = {"concurrency_limit": None}
 
+# Example prompts and the welcome's hints come from chatrec/suggestions.py, where each phrase's promised state
+# change is written down and tests/test_suggestions.py sends it.
 EXAMPLES = {name: [[phrase] for phrase in phrases] for name, phrases in SUGGESTED_EXAMPLES.items()}
 
 # Runs once when the preference panel mounts. Clicks are delegated from the page root (the document, or the shadow
