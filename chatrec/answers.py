@@ -70,7 +70,8 @@ def answer_fit(cat: Catalog, st: DialogueState, item: dict[str, Any], place: tup
             if why:
                 spec = cat.manifest.fields[name]
                 v = item.get(name)
-                shown = ", ".join(v) if isinstance(v, list) else f"{v}{' ' + spec.unit if spec.unit and spec.unit != 'year' else ''}"
+                unit = f" {spec.unit}" if spec.unit and spec.unit != "year" else ""
+                shown = ", ".join(v) if isinstance(v, list) else f"{v}{unit}"
                 breaks.append(f"it has no {name.replace('_', ' ')} listed" if why == "missing" else
                               f"it breaks your limit '{c.describe(name.replace('_', ' '), spec.unit)}' "
                               f"({name.replace('_', ' ')}: {shown})")

@@ -274,7 +274,8 @@ def run(model: str = "default", pipelines: list[str] | None = None, catalogs: li
         s["explanations"]["model_passing_fact_check"] = st["llm"] / tried if tried else None
         results["pipelines"][p] = {"summary": s, "turns": [t.model_dump() for t in turns]}
         if transcript_path and p == pipelines[0]:
-            transcript_path.write_text(transcript([t for t in turns if t.catalog == catalogs[0]], rec), encoding="utf-8")
+            first = [t for t in turns if t.catalog == catalogs[0]]
+            transcript_path.write_text(transcript(first, rec), encoding="utf-8")
         all_turns += turns
     print()
     print_turns(all_turns)

@@ -26,7 +26,8 @@ def _chat_jsonl(rec: Any, catalog: str | None, inp: TextIO, out: TextIO) -> None
             try:
                 msg = json.loads(raw)
             except json.JSONDecodeError as e:
-                raise InputError(f"not valid JSON ({e.msg} at column {e.colno}); send one JSON object per line") from None
+                raise InputError(f"not valid JSON ({e.msg} at column {e.colno}); "
+                                 "send one JSON object per line") from None
             if not isinstance(msg, dict):
                 raise InputError('each line must be a JSON object like {"session": "s1", "message": "..."}')
             sid = msg.get("session")

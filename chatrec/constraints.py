@@ -15,7 +15,8 @@ from .manifest import FieldSpec, PhraseEffect
 from .reader import ITEM_WORD, Mention, find_mentions, negated, normalise_numbers
 from .state import Constraint, DialogueState
 
-UPPER = r"under|less than|shorter than|cheaper than|lower than|below|at most|up to|within|no longer than|max(?:imum)?|<=?"
+UPPER = (r"under|less than|shorter than|cheaper than|lower than|below|at most|up to|within|no longer than|"
+         r"max(?:imum)?|<=?")
 LOWER = r"over|more than|longer than|pricier than|more expensive than|higher than|above|at least|min(?:imum)?|>=?"
 COMPARE_OVER = rf"(?:{ITEM_WORD}|anything|something|a|an|the)"  # what a negation reaches over to a comparison
 DECADE = r"(?:the\s+)?(?:(?:19|20)\d0|'?\d0)'?s\b"
@@ -108,8 +109,8 @@ def _years(t: str, name: str, now: int, c: dict[str, Constraint], removed: list[
     m = re.search(r"\b(?:between|from)\s*(19\d\d|20\d\d)\s*(?:and|to|until|till|-|–)\s*(19\d\d|20\d\d)\b", t)
     if m:
         y().min, y().max = sorted((int(m.group(1)), int(m.group(2))))
-    m = re.search(r"\b(?:last|past)\s+(\d+|few|couple(?: of)?)\s+(years|yrs|decades)\b|\b(?:last|past)\s+(decade|year)\b",
-                  t)
+    m = re.search(r"\b(?:last|past)\s+(\d+|few|couple(?: of)?)\s+(years|yrs|decades)\b"
+                  r"|\b(?:last|past)\s+(decade|year)\b", t)
     if m and not negated(t, m.start(), reach=3):
         n = {"few": 3, "couple": 2, "couple of": 2}.get(m.group(1) or "", None) or int(m.group(1) or 1)
         y().min = now - n * (10 if (m.group(2) or m.group(3) or "").startswith("decade") else 1)

@@ -27,7 +27,8 @@ loves enjoy enjoyed prefer preferred mood watch watching see seeing try kind sor
 i'd i've i'll don't doesn't didn't isn't aren't wasn't weren't can't cannot won't wouldn't shouldn't couldn't
 what's there's let's you're we're they're good great nice fine cool awesome best better bad worse worst new old
 tonight today weekend evening night time one ones same else instead similar different again already ever
-actually basically sure thing things stuff say said think guess know current currently way well go going gonna wanna idea ideas option options pick picks
+actually basically sure thing things stuff say said think guess know current currently way well go going gonna
+wanna idea ideas option options pick picks
 okay alright any thanks cheers hmm um uh oh also too either anymore much
 """.split()) | frozenset("""
 talk talking talked chat chatting chance chances interesting hope hoping hopefully glad heard hear doing plan plans

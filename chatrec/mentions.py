@@ -14,7 +14,8 @@ ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "
             "fifth": 4, "5th": 4, "last": -1}
 
 
-QUESTION = re.compile(r"^\s*(what'?s|what is|what are|whats|who'?s|who is|who are|who|when|how long|how old|is it|is that|"
+QUESTION = re.compile(r"^\s*(what'?s|what is|what are|whats|who'?s|who is|who are|who|when|how long|how old|"
+                      r"is it|is that|"
                       r"is the|does it|does the|tell me (more )?about|what about|which year|where|what year|"
                       r"what rating|how much|how many|can you tell)\b", re.I)
 
@@ -52,7 +53,8 @@ def mentioned_positions(text: str, state: DialogueState) -> list[str]:
     """Items the user points at by position ("the second one") or deixis ("that one", "it")."""
     out: list[str] = []
     last = state.last_recommended
-    for m in re.finditer(r"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\b(?!\s+(?:\d|ten|five|two|three|"
+    for m in re.finditer(r"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\b(?!\s+(?:\d|ten|five|"
+                         r"two|three|"
                          r"few|couple|decades?|years?|century|time|night|week|month|season|part|of the))"
                          r"(?:\s+(?:one|movie|film|item|product|pick|suggestion))?|#\s*([1-5])\b|\bnumber\s*([1-5])\b",
                          text, re.I):
@@ -321,7 +323,8 @@ def _position(text: str, catalog: Catalog, iid: str) -> int:
 def star_ratings(text: str, catalog: Catalog, titles: list[str]) -> dict[str, float]:
     """'I'd give Alien 5 stars', 'Heat: 2/5': each star figure goes to the nearest title written before it (or right
     after it: 'I'd give 4 stars to Heat'), within 40 characters."""
-    spans = [(p, p + len(catalog.title(catalog.by_id[i])), i) for i in titles if (p := _position(text, catalog, i)) >= 0]
+    spans = [(p, p + len(catalog.title(catalog.by_id[i])), i)
+             for i in titles if (p := _position(text, catalog, i)) >= 0]
     out: dict[str, float] = {}
     for m in STARS.finditer(text):
         raw = m.group(1).lower()

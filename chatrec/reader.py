@@ -14,7 +14,8 @@ from text_to_num import alpha2digit
 from .lexicon import CUE_WORDS, FUNCTION_WORDS, Lexicon
 
 NEG = (r"(?:no|not|never|without|avoid|avoiding|hate|hates|skip|except|nothing|none of|neither|nor|"
-       r"don'?t (?:want|like|enjoy|do|need|care for|love|show me|give me|recommend|suggest)|not in the mood for|doesn'?t|do not (?:want|like|enjoy|need)|dislike|"
+       r"don'?t (?:want|like|enjoy|do|need|care for|love|show me|give me|recommend|suggest)|not in the mood for|"
+       r"doesn'?t|do not (?:want|like|enjoy|need)|dislike|"
        r"can'?t stand|cannot stand|can'?t do|not a fan of|not into|sick of|tired of|anything but|anything except|"
        r"rather not|other than|instead of|fed up with|enough of|steer clear of|isn'?t|aren'?t|wasn'?t|"
        r"ain'?t|won'?t|can'?t say|cannot say|haven'?t|hasn'?t|have not|has not|didn'?t|did not|nothing like|"

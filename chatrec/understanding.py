@@ -25,7 +25,8 @@ from .suggestions import decade_note
 from .transitions import apply_understanding as apply  # noqa: F401 - the state changes in one place
 
 RECOMMEND_CUE = re.compile(r"\b(recommend|suggest|something|anything|another|others?|more like|show me|give me|"
-                           r"looking for|in the mood|want|instead|options?|ideas?|older|newer|shorter|longer|cheaper)\b", re.I)
+                           r"looking for|in the mood|want|instead|options?|ideas?|older|newer|shorter|longer|"
+                           r"cheaper)\b", re.I)
 
 
 FIT_QUESTION = re.compile(r"\b(how (would|will|do you think|many stars would) (i|i'?d) (rate|like|enjoy|find|give)|"
@@ -35,7 +36,8 @@ FIT_QUESTION = re.compile(r"\b(how (would|will|do you think|many stars would) (i
 
 
 SMALL_TALK = re.compile(r"^\W*(?:(?:hi|hello|hey|yo|thanks|thank you|thx|ok|okay|cool|great|nice|bye|good "
-                        r"(?:morning|evening|night)|how are you(?: doing)?|sup|cheers|there|you|so|and|well|so much|very much|"
+                        r"(?:morning|evening|night)|how are you(?: doing)?|sup|cheers|there|you|so|and|well|"
+                        r"so much|very much|"
                         r"a lot)\W*)+$", re.I)
 
 
@@ -62,11 +64,13 @@ class Understanding(BaseModel):
                                             "goes in the state: genres (a vocabulary value), people or keywords.")
 
 
-DISLIKE_CUE = re.compile(r"\b(hated|didn'?t like|disliked|boring|awful|terrible|not a fan|not that|seen it|already seen|"
+DISLIKE_CUE = re.compile(r"\b(hated|didn'?t like|disliked|boring|awful|terrible|not a fan|not that|seen it|"
+                         r"already seen|"
                          r"watched it)\b")
 
 
-def _where(low: str, catalog: Catalog, titles: list[str], series: list[tuple[int, list[str]]]) -> dict[str, tuple[int, int]]:
+def _where(low: str, catalog: Catalog, titles: list[str],
+           series: list[tuple[int, list[str]]]) -> dict[str, tuple[int, int]]:
     """(start, length) of each named item in the lower-cased message; a series' items sit where the series is named."""
     out = {}
     for iid in titles:
@@ -110,7 +114,8 @@ def _judge_items(u: Understanding, text: str, low: str, catalog: Catalog, where:
             u.liked_items.append(iid)
 
 
-def _proposed_titles(u: Understanding, proposal: dict[str, Any], text: str, catalog: Catalog, titles: list[str]) -> None:
+def _proposed_titles(u: Understanding, proposal: dict[str, Any], text: str, catalog: Catalog,
+                     titles: list[str]) -> None:
     """Titles the model read, kept when the message writes them and the catalog has them."""
     for t in proposal.get("liked_titles", []) + proposal.get("disliked_titles", []):
         m = re.match(r"^(.*?)\s*\((\d{4})\)\s*$", t or "")

@@ -31,7 +31,8 @@ def _catalog() -> Catalog:
         "name": "cands", "domain": "movies", "item_noun": "movie", "item_noun_plural": "movies",
         "fields": {"id": {"type": "string", "required": True}, "title": {"type": "string", "required": True},
                    "year": {"type": "integer", "filter": "range"},
-                   "genres": {"type": "list", "filter": "include_exclude", "vocabulary": ["Comedy", "Romance", "Horror"]},
+                   "genres": {"type": "list", "filter": "include_exclude",
+                              "vocabulary": ["Comedy", "Romance", "Horror"]},
                    "cast": {"type": "list", "filter": "member"},
                    "popularity": {"type": "number"}}})
     items = [

@@ -53,7 +53,8 @@ def test_the_command_prints_and_writes_its_figures(tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     assert data["rules"]["n"] == 12 and set(data["rules"]["per_category"]) == \
         {r["category"] for r in load_rows(BENCH)[:12]}
-    bad = subprocess.run([sys.executable, "-m", "chatrec", "eval", "understand", "--bench", str(tmp_path / "nope.jsonl")],
+    bad = subprocess.run([sys.executable, "-m", "chatrec", "eval", "understand",
+                          "--bench", str(tmp_path / "nope.jsonl")],
                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
     assert bad.returncode == 2 and "cannot read the benchmark" in bad.stdout and "Traceback" not in bad.stderr
 

@@ -21,7 +21,8 @@ def test_learns_what_comes_next_and_round_trips(tmp_path) -> None:
     from chatrec.sequence import SequenceConfig, SequenceModel
 
     ids = [f"i{k}" for k in range(30)]
-    m = SequenceModel.train(_ordered_sequences(30, 600), ids, SequenceConfig(dim=32, epochs=8, negatives=16, batch=32, lr=5e-3))
+    config = SequenceConfig(dim=32, epochs=8, negatives=16, batch=32, lr=5e-3)
+    m = SequenceModel.train(_ordered_sequences(30, 600), ids, config)
     assert m.info["epochs_run"] == 8 and m.seen.all()
     hits = 0
     for last in range(30):

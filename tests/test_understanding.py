@@ -32,7 +32,8 @@ def test_runtime_limits_end_in_minutes(text: str, maximum: int, cat: Catalog) ->
 
 @pytest.mark.parametrize("text,lo,hi", [("no more than 2 hours", None, 120), ("not over 2 hours", None, 120),
                                         ("nothing under 90 minutes", 90, None), ("not less than 2 hours", 120, None),
-                                        ("nothing shorter than 100 minutes", 100, None), ("at least 90 minutes", 90, None),
+                                        ("nothing shorter than 100 minutes", 100, None),
+                                        ("at least 90 minutes", 90, None),
                                         ("between 90 and 120 minutes", 90, 120)])
 def test_negated_runtime_comparisons_turn_round(text: str, lo: int | None, hi: int | None, cat: Catalog) -> None:
     """'no more than 2 hours' once set min = max = 120 (only films of exactly two hours), 'nothing under 90 minutes'
@@ -63,7 +64,8 @@ def test_numbers_that_are_not_prices(cat: Catalog) -> None:
                                         ("made before 1980", None, 1979), ("released after 2010", 2011, None),
                                         ("between 1985 and 1995", 1985, 1995),
                                         ("a thriller, nothing before 1990", 1990, None),  # negated: the opposite bound
-                                        ("no films older than 1975", 1975, None), ("nothing made after 2010", None, 2010),
+                                        ("no films older than 1975", 1975, None),
+                                        ("nothing made after 2010", None, 2010),
                                         ("no horror from 1990 on", 1990, None)])  # the "no" is about horror
 def test_years_and_decades(text: str, lo: int | None, hi: int | None, cat: Catalog) -> None:
     _, st = read(text, cat)
