@@ -254,7 +254,10 @@ def run(model: str = "default", pipelines: list[str] | None = None, catalogs: li
     print(f"chatrec bench, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {_machine()}")
     print(f"load average at start: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}")
     t0 = time.perf_counter()
-    base = Recommender.from_settings(Settings(model=model))
+    settings = Settings(model=model)
+    if settings.feedback_path is None:  # scripted likes are not users': keep them out of the real feedback log
+        settings = settings.model_copy(update={"feedback_path": Path(settings.data_dir) / "bench" / "feedback.sqlite3"})
+    base = Recommender.from_settings(settings)
     for c in catalogs:
         base.catalog(c)
     startup = time.perf_counter() - t0
