@@ -37,6 +37,51 @@ def negated(low: str, start: int, over: str = ANY_WORD, reach: int = 4) -> bool:
     return re.search(rf"(?<![\w'-]){NEG}(?:\s+{over}){{0,{reach}}}\s*$", window) is not None
 
 
+# Negation words people misspell, each read as itself one typo away ('nothign', 'wihtout', 'dosent'): every word one
+# deletion, insertion, change or swap of neighbours away, same first letter, five letters or more, except English
+# words the reader knows ('newer' is not 'never', 'noting' is not 'nothing'). Generated once: a dict lookup a word.
+NEG_TYPO_CUES = ("nothing", "never", "without", "neither", "except", "avoid", "dislike", "doesnt", "doesn't")
+REAL_WORDS = frozenset("notting noting nether newer avoids avoided dislikes disliked nevermind doesn't".split())
+
+
+def _one_typo(word: str) -> set[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in cuts if b} | {a + b[1] + b[0] + b[2:] for a, b in cuts if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in cuts if b for c in letters} | {a + c + b for a, b in cuts for c in letters}
+    return {w for w in out if len(w) >= 5 and w[0] == word[0] and w != word}
+
+
+def _typo_table() -> dict[str, str]:
+    known = FUNCTION_WORDS | CUE_WORDS | REAL_WORDS
+    table: dict[str, str] = {}
+    for cue in NEG_TYPO_CUES:
+        for w in _one_typo(cue) - known - set(NEG_TYPO_CUES):
+            table.setdefault(w, cue)
+    return table
+
+
+NEG_TYPOS = _typo_table()
+_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+
+
+def fix_negation_typos(text: str) -> str:
+    """`text` with misspelled negation words written right ('nothign over 90 minutes' -> 'nothing over 90 minutes'),
+    so every rule reading negation sees them. A capitalised word inside a sentence is a name or a title ('Notting
+    Hill') and stays as written."""
+    def fix(m: re.Match[str]) -> str:
+        w = m.group(0)
+        cue = NEG_TYPOS.get(w.lower())
+        if cue is None:
+            return w
+        if w[0].isupper():
+            if re.search(r"[\w,;:'\"-]\s*$", text[:m.start()]):
+                return w
+            return cue.capitalize()
+        return cue
+    return _WORD.sub(fix, text)
+
+
 DECADE_WORDS = {"twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60, "seventies": 70,
                 "eighties": 80, "nineties": 90}
 HOUR_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "a couple of": 2, "a couple": 2, "couple of": 2,

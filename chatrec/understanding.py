@@ -19,7 +19,7 @@ from .llm import ChatModel
 from .mentions import (OWNED_CUE, QUESTION, _mask_titles, _position, about_themes, after_verdict, mentioned_positions,
                        mentioned_titles, owned_mentions, series_mentions, star_ratings)
 from .proposals import LlmMode, grounded, llm_place, llm_propose
-from .reader import Mention, find_mentions, mask, negated
+from .reader import Mention, find_mentions, fix_negation_typos, mask, negated
 from .state import Constraint, DialogueState
 from .suggestions import decade_note
 from .transitions import apply_understanding as apply  # noqa: F401 - the state changes in one place
@@ -219,6 +219,7 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
     llm_mode: "always" asks the model for a full proposal every turn (the legacy pipeline); "never" is rules only;
     "auto" asks it, briefly, only about the words the rules could not place, and not at all when there are none."""
     u = Understanding()
+    text = fix_negation_typos(text)  # 'nothign over 90 minutes': every rule below reads the negation
     low = text.lower()
     positions = mentioned_positions(text, state)
     titles = mentioned_titles(text, catalog)

@@ -8,7 +8,7 @@ import pytest
 
 from chatrec.catalog import Catalog
 from chatrec.manifest import Manifest
-from chatrec.reader import find_mentions, negated, normalise_numbers
+from chatrec.reader import NEG_TYPOS, find_mentions, fix_negation_typos, negated, normalise_numbers
 from chatrec.settings import Settings
 from chatrec.state import DialogueState
 from chatrec.understanding import apply, understand
@@ -80,6 +80,23 @@ def test_one_typo_from_a_vocabulary_word(typo: str, value: str, movies: Catalog)
     assert find_mentions("a horse and a comet", "a horse and a comet", movies.lexicon) == []
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("nothign over 90 minutes", "nothing over 90 minutes"), ("Nothign scary", "Nothing scary"),
+    ("wihtout horror", "without horror"), ("aviod horror", "avoid horror"), ("I dosen't like it", "I doesn't like it"),
+    ("nevr again", "nevr again"),  # four letters: too many real words sit one typo from short cues
+    ("something newer", "something newer"), ("noting that", "noting that"), ("I loved Notting Hill", "I loved "
+     "Notting Hill"), ("an avid fan", "an avid fan"), ("exept westerns. Neverr", "except westerns. Never")])
+def test_misspelled_negation_words_are_read_as_negations(text: str, expected: str) -> None:
+    """A negation word one typo away is read as itself; real words, short words and capitalised names are not."""
+    assert fix_negation_typos(text) == expected
+
+
+def test_the_typo_table_holds_no_word_the_reader_knows() -> None:
+    from chatrec.lexicon import CUE_WORDS, FUNCTION_WORDS
+    assert NEG_TYPOS["nothign"] == "nothing" and NEG_TYPOS["wihtout"] == "without"
+    assert not NEG_TYPOS.keys() & (FUNCTION_WORDS | CUE_WORDS) and all(len(w) >= 5 for w in NEG_TYPOS)
+
+
 MOVIES = [  # the issue's phrasings on the shipped movie catalog, and what each must change
     ("another one with Tom Hanks please", {"liked_attributes": {"people": ["Tom Hanks"]}}),
     ("an hour and a half", {"constraints": {"runtime_minutes": {"max": 90.0}}}),
@@ -104,6 +121,8 @@ MOVIES = [  # the issue's phrasings on the shipped movie catalog, and what each 
     ("can't say that I have seen 21 Jump Street (2012) but I have seen The Hangover (2009) and it was good Have "
      "any suggestions for Will Ferrell movies?", {"liked_items": ["the-hangover-2009"],
                                                   "liked_attributes": {"people": ["Will Ferrell"]}}),
+    ("nothign over 90 minutes", {"constraints": {"runtime_minutes": {"max": 90.0}}}),  # a typo'd negation
+    ("wihtout horror please", {"constraints": {"genres": {"exclude": ["Horror"]}}}),
 ]
 
 
