@@ -26,7 +26,7 @@ from .reply import Recommendation, Reply, Step
 from .state import DialogueState, Session
 from .suggestions import relax_phrase
 from .transitions import apply_understanding, record_shown, record_turn
-from .understanding import Understanding, understand
+from .understanding import Understanding, understand, without_talk
 
 if TYPE_CHECKING:
     from .agent import Recommender
@@ -42,6 +42,7 @@ class TurnContext:
     cat: Catalog
     ranker: Ranker
     u: Understanding = field(default_factory=Understanding)
+    request: str = ""  # the message less commands and talk: what retrieval embeds
     steps: list[Step] = field(default_factory=list)
     filt: Filtered | None = None
     qvec: np.ndarray | None = None
@@ -77,6 +78,7 @@ def read(ctx: TurnContext) -> Iterator[TurnEvent]:
     cmd = read_commands(ctx.text, cat)
     if cmd.rest.strip():
         ctx.u = understand(cmd.rest, st, cat, ctx.rec.llm, llm_mode=ctx.rec.settings.understanding_llm)
+        ctx.request = without_talk(cmd.rest, st, cat, ctx.u)  # before the state changes, as understand read it
     if cmd.relax:
         ctx.u.removed_constraints += [f for f in cmd.relax if f not in ctx.u.removed_constraints]
         if ctx.u.intent == "other":
@@ -120,7 +122,7 @@ def retrieve_(ctx: TurnContext) -> Iterator[TurnEvent]:
     """Candidates within the allowed set, from every source (see candidates.candidate_sources)."""
     t1 = time.perf_counter()
     assert ctx.filt is not None
-    ctx.qvec = ctx.rec.embedder.embed([query_text(ctx.state, ctx.text, ctx.cat)])[0]
+    ctx.qvec = ctx.rec.embedder.embed([query_text(ctx.state, ctx.request, ctx.cat)])[0]  # talk never queries
     ctx.cands, sources = retrieve(ctx.rec.index, ctx.cat, ctx.state, ctx.qvec, ctx.filt.allowed,
                                   ctx.rec.settings.n_candidates)
     ctx.steps.append(Step(name="retrieve", detail=f"{len(ctx.cands)} candidates within the constraints "

@@ -309,3 +309,19 @@ def _chit_chat(low: str, u: Understanding, catalog: Catalog) -> bool:
     words = re.findall(r"[a-z][a-z']*", low)
     return not u.unplaced and not any(w in catalog.lexicon.item_nouns or w.rstrip("s") in catalog.lexicon.item_nouns
                                       or w in REQUEST_WORDS for w in words) and not re.search(r"\d", low)
+
+
+PIECE = re.compile(r"[^.!?;,]+[.!?;,]*|[.!?;,]+")
+
+
+def without_talk(text: str, state: DialogueState, catalog: Catalog, u: Understanding) -> str:
+    """The message less its talk, for the retrieval query: nothing when the whole message is talk; else each clause
+    (between . ! ? ; and commas) that the reader, reading it alone, calls talk ('Hi!', 'how are you?', 'Nice
+    talking to you!') is left out, so greetings never pull items that merely share their words. A clause the reader
+    finds anything in (a title, a wish, a limit, an unplaced word) stays as written."""
+    if u.intent == "other":
+        return ""
+    pieces = [m.group(0) for m in PIECE.finditer(text)]
+    kept = pieces if len(pieces) < 2 else [p for p in pieces if re.search(r"\w", p) and understand(
+        p, state, catalog, None, llm_mode="never").intent != "other"]
+    return "".join(kept).strip().rstrip(" ,;.!?")  # the same words query the same, however the message ended
