@@ -6,14 +6,17 @@
   test_hostile.py): no errors, no limit breaches, no rejected items back, no leaks; the figures are printed.
 - A full queue (CHATREC_QUEUE_MAX_SIZE=1, the 135M smoke model: plumbing) answers at once: API callers get
   Gradio's "queue is full" within seconds while the accepted turns are served, and the app serves the next turn
-  normally. (The page's own busy message, ui/app.py BUSY, has no browser test yet.)
+  normally; in Chromium, a visitor who sends while API callers hold the queue full reads ui/app.py's BUSY in the
+  chat at once, finds the message still in the box, and gets cards when sending it again later.
 """
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 from reliability_support import shared_app
+from test_ui_browser import browser  # noqa: F401 - the module-scoped Chromium fixture
 
 from chatrec.load import Conversation, Profile, _leaks, breaks, run_load, state_atoms, summary
 from ui_support import AppProcess, wait_ready
@@ -110,3 +113,80 @@ def test_full_queue_answers_busy_at_once_over_the_api(tiny_queue_app):
 
     after = Client(tiny_queue_app.url, verbose=False).predict("a comedy", "movies", api_name="/chat")
     assert after["done"] and after["recommendations"]  # the app serves normally afterwards
+
+
+class _Flood:
+    """API callers that keep the tiny queue full (a new turn every 0.3 s from each of 4 clients) until stopped; the
+    refused ones end at once, the accepted ones run. `drain` waits for every accepted turn to end."""
+
+    def __init__(self, url: str) -> None:
+        from gradio_client import Client
+
+        self.clients = [Client(url, verbose=False) for _ in range(4)]
+        self.jobs: list = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            for c in self.clients:
+                self.jobs.append(c.submit("a comedy from the 1980s", "movies", api_name="/chat"))
+            time.sleep(0.3)
+
+    def drain(self) -> None:
+        self.stop.set()
+        self.thread.join(10)
+        for job in self.jobs:
+            try:
+                job.result(timeout=300)
+            except Exception:  # noqa: BLE001 - refused ("queue is full") or served: either way it is over
+                pass
+
+
+def test_full_queue_says_busy_in_the_page(browser, tiny_queue_app):  # noqa: F811
+    """The visitor's own words, not an "Error" badge: Gradio 6 never shows a non-queued gr.Error as a toast, so the
+    page draws BUSY in the chat (ui/app.py show_busy); the message stays in the box; later it is answered."""
+    from ui.app import BUSY
+
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    page.goto(tiny_queue_app.url + "/", wait_until="domcontentloaded")
+    page.wait_for_selector("#cr-status [data-cr-ready='1']", timeout=120_000)
+    flood = _Flood(tiny_queue_app.url)
+    try:
+        tries, seen = 0, None
+        time.sleep(2.0)  # the first accepted turn is running, the next one waits: the queue of 1 is full
+        while seen is None and tries < 4:  # the flood refills within 0.3 s; a send may slip into a gap
+            tries += 1
+            cards = page.locator("#cr-chat .cr-cards").count()
+            page.fill("#cr-input textarea", "a western please")
+            t0 = time.perf_counter()
+            page.click("#cr-send")
+            page.wait_for_function("document.querySelector('#cr-chat .cr-busy') || "
+                                   f"document.querySelectorAll('#cr-chat .cr-cards').length > {cards}",
+                                   timeout=120_000)
+            if page.locator("#cr-chat .cr-busy").count():
+                seen = time.perf_counter() - t0
+            else:  # it got in and was answered: wait for the rest of that turn, then try again
+                page.wait_for_function("!document.querySelector('#cr-chat .cr-status')", timeout=300_000)
+        assert seen is not None, f"never told busy in {tries} sends while the queue was held full"
+        print(f"\nbusy shown {seen:.2f} s after Send (try {tries})")
+        assert seen < 5.0
+        chat = page.inner_text("#cr-chat")
+        assert BUSY in chat and "a western please" in chat
+        assert page.input_value("#cr-input textarea") == "a western please"  # nothing lost
+        # no bare "Error" badge over the chat or the box, no error message in the chat
+        assert page.locator("#cr-chat .cr-error-msg").count() == 0
+        assert not page.evaluate("document.body.innerText.split('\\n').some((l) => l.trim() === 'Error')")
+        page.screenshot(path=str(tiny_queue_app.log_path.parent / "queue-busy-page.png"), full_page=True)
+    finally:
+        flood.drain()
+    cards = page.locator("#cr-chat .cr-cards").count()
+    page.click("#cr-send")  # the same words, sent again once the queue has room
+    page.wait_for_function(f"document.querySelectorAll('#cr-chat .cr-cards').length > {cards} && "
+                           "!document.querySelector('#cr-chat .cr-status')", timeout=300_000)
+    assert page.locator("#cr-chat .cr-busy").count() == 0  # the busy note was transient
+    assert page.locator("#cr-chat .cr-error-msg").count() == 0
+    assert page.input_value("#cr-input textarea") == ""
+    ctx.close()

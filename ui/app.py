@@ -39,10 +39,15 @@ STREAM_EVERY_S = 0.15  # explanation tokens are batched into UI updates at most 
 # - Cheap state edits (feedback, remove, filters, new conversation) do not touch the model: no limit, so a click
 #   never waits behind another user's 30-second turn. A per-conversation lock orders them against that tab's turn.
 # - max_size (CHATREC_QUEUE_MAX_SIZE, 24): at ~7-16 s a turn on 2 cores, 24 waiting is already minutes; beyond that
-#   a visitor is told at once that chatrec is busy (BUSY, from show_pending; the API's callers get Gradio's 503
-#   "queue is full") instead of an endless spinner, and the message stays in the box to send again.
-BUSY = ("chatrec is busy with other visitors right now ({n} messages waiting). Please try again in a moment: your "
-        "message is still in the box.")
+#   a visitor is told at once that chatrec is busy (BUSY, in the chat itself) instead of an endless spinner, and the
+#   message goes back in the box to send again; the API's callers get Gradio's 503 "queue is full".
+#   Why in the chat and not as a gr.Error toast: Gradio 6's page client drops the `visible` flag of an error from a
+#   non-queued event (show_pending runs with queue=False), so such a toast never shows; the visitor saw only an
+#   "Error" badge over the chat and the box. So show_pending raises (which stops the .success chain: the turn is
+#   never queued) and its .failure handler, also unqueued, draws BUSY as a chatrec message. The turn's own .failure
+#   does the same for the rare race where the queue fills between the check and the turn joining it (Gradio's 503).
+BUSY = ("chatrec is busy with other visitors right now. Please try again in a moment: your message is still in the "
+        "box, just press Send again.")
 DEFAULT_CONCURRENCY = 1
 MODEL = {"concurrency_id": "model", "concurrency_limit": 1}
 FREE = {"concurrency_limit": None}
@@ -203,14 +208,33 @@ class Page:
         text = clean_text(text)
         queue = getattr(getattr(self, "demo", None), "_queue", None)
         if queue is not None and queue.max_size is not None and len(queue) >= queue.max_size:
-            raise gr.Error(BUSY.format(n=len(queue)), title="Busy", print_exception=False)
-        return self.render_chat(ui, pending=text), "", text
+            raise gr.Error(BUSY, title="Busy", print_exception=False)  # stops the chain; show_busy draws it
+        return self.render_chat(ui, pending=text), "", {"text": text, "at": len(ui["log"])}
 
-    def turn(self, text: str, ui: dict[str, Any]):  # noqa: ANN201 - a generator of output tuples
+    def show_busy(self, text: str, ui: dict[str, Any]) -> tuple[Any, ...]:
+        """Instant (no queue), after a send the full queue refused: the chat says so and the message goes back in
+        the box."""
+        text = clean_text(text or "")
+        if not text.strip():
+            return gr.skip(), gr.skip()
+        msgs = self.render_chat(ui)
+        msgs.append({"role": "user", "content": text_html(text, "cr-user")})
+        msgs.append({"role": "assistant", "content": text_html(BUSY, "cr-busy")})
+        return msgs, text
+
+    def turn_refused(self, pending: dict[str, Any], ui: dict[str, Any]) -> tuple[Any, ...]:
+        """After a failed turn event: if the turn never started (the queue filled between show_pending's check and
+        the turn joining it: Gradio's 503), say busy; a turn that started ended with its own message."""
+        if not isinstance(pending, dict) or len(ui.get("log") or []) > int(pending.get("at") or 0):
+            return gr.skip(), gr.skip()
+        return self.show_busy(str(pending.get("text") or ""), ui)
+
+    def turn(self, pending: dict[str, Any] | str, ui: dict[str, Any]):  # noqa: ANN201 - a generator of updates
         """One chat turn, streamed: understood state -> cards -> explanations -> reply with "How I chose"."""
         from chatrec.events import Cards, Explanation, ExplanationDelta, Replied, Understood
         from chatrec.reply import InputError
 
+        text = pending.get("text", "") if isinstance(pending, dict) else pending
         n_ctrl = sum(len(c) for c in self.controls.values())
         skip_ctrls = tuple(gr.skip() for _ in range(n_ctrl))
         if not (text or "").strip():
@@ -380,7 +404,7 @@ class Page:
         first = rt.catalog_names[0]
         with gr.Blocks(title="chatrec: conversational recommendations", fill_width=True) as demo:
             ui = gr.State(new_ui(first))
-            pending = gr.State("")
+            pending = gr.State({})  # {"text": the message sent, "at": its place in the log}
             with gr.Row(elem_id="cr-header"):
                 gr.HTML("<h1 class='cr-h1'>chatrec</h1><p class='cr-tagline'>Local conversational recommendations "
                         "with checked explanations</p>", elem_id="cr-brand")
@@ -435,10 +459,16 @@ class Page:
 
             full = [chat, ui, prefs, *ctrl_components]
             # Sending: show the message at once (no queue), then run the turn in the model's queue.
-            for trigger in (box.submit, send.click):
-                trigger(self.show_pending, [box, ui], [chat, box, pending], queue=False, **_private("ui_pending")
-                        ).success(self.turn, [pending, ui], full, show_progress="minimal", **MODEL,
-                                  **_private("ui_turn"))
+            # A full queue: show_pending raises, and show_busy says so in the chat (see BUSY).
+            for k, trigger in enumerate((box.submit, send.click)):
+                sent = trigger(self.show_pending, [box, ui], [chat, box, pending], queue=False,
+                               **_private(f"ui_pending{k or ''}"))
+                sent.failure(self.show_busy, [box, ui], [chat, box], queue=False, show_progress="hidden",
+                             **_private(f"ui_busy{k or ''}"))
+                sent.success(self.turn, [pending, ui], full, show_progress="minimal", **MODEL,
+                             **_private(f"ui_turn{k or ''}")
+                             ).failure(self.turn_refused, [pending, ui], [chat, box], queue=False,
+                                       show_progress="hidden", **_private(f"ui_turn_busy{k or ''}"))
             prefs.feedback(self.feedback, [ui], full, show_progress="hidden", **FREE, **_private("ui_feedback"))
             prefs.remove(self.remove, [ui], full, show_progress="hidden", **FREE, **_private("ui_remove"))
             apply.click(self.apply_filters, [ui, *ctrl_components], full, **FREE, **_private("ui_apply_filters"))
