@@ -75,6 +75,8 @@ class Manifest(BaseModel):
                                   "besides item_noun and item_noun_plural.")
     ownership_words: list[str] = Field(default_factory=list, description="Verbs that say the user has had an item "
                                        "already ('seen', 'watched'; 'bought', 'own'): never recommended again.")
+    public_popularity: str | None = Field(None, description="A numeric field that counts how many people know an "
+                                          "item today (a public vote count): talk's candidates and ranking use it.")
     fields: dict[str, FieldSpec]
 
     @model_validator(mode="after")
@@ -82,6 +84,9 @@ class Manifest(BaseModel):
         for key in ("id", self.title_field):
             if key not in self.fields:
                 raise ValueError(f"the manifest must declare the field {key!r}")
+        pp = self.public_popularity
+        if pp is not None and (pp not in self.fields or self.fields[pp].type not in ("integer", "number")):
+            raise ValueError(f"public_popularity {pp!r} must name a declared integer or number field")
         return self
 
     def filterable(self) -> dict[str, FieldSpec]:

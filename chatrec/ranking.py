@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from .candidates import public_popularity
 from .catalog import Catalog
 from .index import Embedder, Index
 from .llm import ChatModel
@@ -122,6 +123,10 @@ class Ranker:
         self.n_llm = n_llm
         pops = [float(it.get("popularity") or 0) for it in catalog.items]
         self._max_pop = math.log1p(max(pops)) if pops and max(pops) > 0 else 0.0
+        # how many people know each item today (the manifest's `public_popularity` field), on a log scale in [0, 1]
+        pub = {it["id"]: math.log1p(public_popularity(catalog, it)) for it in catalog.items}
+        top = max(pub.values(), default=0.0)
+        self._public = {i: v / top for i, v in pub.items() if v > 0} if top > 0 else {}
         self._warm: tuple[int, np.ndarray, list[str]] | None = None
 
     def _is_warm(self, item_id: str) -> bool:
@@ -193,6 +198,12 @@ class Ranker:
             r = decay ** (n_liked - 1 - k) if decay != 1.0 else 1.0
             for j, s in cat.neighbors.get(lid, []):
                 collab[j] = collab.get(j, 0.0) + r * s
+        # the same over the items the user has had (seen, bought) without a verdict: what they know and watch
+        owned_collab: dict[str, float] = {}
+        for oid in dict.fromkeys(o for o in state.owned_items if o not in state.liked_items):
+            for j, s in cat.neighbors.get(oid, []):
+                owned_collab[j] = owned_collab.get(j, 0.0) + s
+        omax = max(owned_collab.values(), default=0.0)
         cmax = max(collab.values()) if collab else 1.0
 
         def co(i: str) -> float:
@@ -225,7 +236,9 @@ class Ranker:
                 "disliked_similarity": float(disliked_sim[n]),
                 "attribute_match": _attr_match(it, liked_attrs) - _attr_match(it, disliked_attrs),
                 "co_occurrence": co(i),
+                "owned_co_occurrence": owned_collab.get(i, 0.0) / omax if omax > 0 else 0.0,
                 "popularity": pop(i),
+                "public_popularity": self._public.get(i, 0.0),
                 **({"sequence": seq(i)} if seq_z is not None else {}),
                 "complement": 1.0 if i in complements else 0.0,
                 "already_shown": 1.0 if i in shown else 0.0,

@@ -101,3 +101,43 @@ def test_the_sequence_model_brings_its_top_next_items_within_limits() -> None:
     st = DialogueState(catalog="cands", liked_items=["c1"], constraints={"genres": Constraint(exclude=["Horror"])})
     assert _sources(cat, st, n=2)["sequence"] == ["c3", "rc"]  # h2 and h1 score higher but are Horror
     assert _sources(cat, st.model_copy(update={"liked_items": []}), n=2)["sequence"] == []
+
+
+def _public_catalog() -> Catalog:
+    """The hand-made catalog with a public vote count named by its manifest (as the MovieLens import names TMDB's)."""
+    base = _catalog()
+    raw = base.manifest.model_dump()
+    raw["fields"]["votes"] = {"type": "integer"}
+    raw["public_popularity"] = "votes"
+    votes = {"c1": 10, "c2": 20, "c3": 5000, "rc": 0, "h1": 30, "h2": 400}
+    items = [{**it, **({"votes": votes[it["id"]]} if votes[it["id"]] else {})} for it in base.items]
+    return Catalog("cands", Path("."), Manifest.model_validate(raw), items, base.neighbors)
+
+
+def test_public_popularity_orders_the_best_known_and_is_its_own_source() -> None:
+    cat = _public_catalog()
+    st = DialogueState(catalog="cands", constraints={"year": Constraint(max=2005)})
+    st.liked_attributes.genres = ["Comedy"]
+    src = _sources(cat, st, n=3)
+    assert src["public_popular"] == ["c3", "h1", "c2", "c1"]  # h2 (400 votes) is from 2006: over the limit; rc none
+    assert _sources(cat, st, n=1)["public_popular"] == ["c3", "h1", "c2"]  # three times n
+    assert _sources(cat, st, n=4)["vocabulary_popular"] == ["c3", "c2", "c1", "rc"]  # by votes, then none
+    assert src["popular"] == ["h1", "c1", "c2"]  # the catalog's own popularity is unchanged
+    assert _sources(_catalog(), st, n=3)["public_popular"] == []  # a manifest that names none: no source
+
+
+def test_owned_items_seed_co_occurrence_and_stay_out() -> None:
+    cat = _catalog()
+    st = DialogueState(catalog="cands", owned_items=["h2"])  # "I have seen Scarier": no verdict, still a signal
+    src = _sources(cat, st, n=5)
+    assert src["co_occurrence"] == ["c3", "h1"] and "h2" not in set().union(*src.values())
+
+
+def test_public_popularity_must_name_a_numeric_field() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    raw = _catalog().manifest.model_dump()
+    for bad in ("votes", "title"):
+        with pytest.raises(ValidationError, match="public_popularity"):
+            Manifest.model_validate({**raw, "public_popularity": bad})

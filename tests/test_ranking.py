@@ -80,3 +80,45 @@ def test_release_year_and_era_in_the_ranker(rules_rec) -> None:
         assert now[i].score - got[i].score == pytest.approx(-w["not_yet_released"] + w["recent_release"]
                                                             * now[i].components["recent_release"])
     assert max(got[i].components["era"] for i in late) < min(got[i].components["era"] for i in old[1:])
+
+
+def test_public_popularity_and_owned_seeds_count_for_talk_only(rules_rec) -> None:
+    """The manifest's public vote count and co-occurrence with the items the user has seen are components of their
+    own: weight 0 for a rating history (the LLMRank tables do not move), the conversation overrides for talk."""
+    rec, movies = rules_rec, rules_rec.catalog("movies")
+    from chatrec.ranking import Ranker
+    from chatrec.state import DialogueState, Turn
+
+    ids = [it["id"] for it in movies.items]
+    seen, cands = ids[0], ids[1:21]
+    man = movies.manifest.model_copy(deep=True)
+    man.fields["votes"] = man.fields["year"].model_copy(update={"filter": None, "display": "hidden"})
+    man.public_popularity = "votes"
+    items = [dict(it, votes=10 ** (n % 5)) if n % 5 else dict(it) for n, it in enumerate(movies.items)]
+    neighbors = {seen: [(cands[3], 2.0), (cands[7], 1.0)]}
+    cat = replace(movies, manifest=man, items=items, neighbors=neighbors)
+    for k in ("by_id", "_titles"):
+        cat.__dict__.pop(k, None)
+    ranker = Ranker(cat, rec.index, rec.embedder, None)
+    history = DialogueState(catalog="movies", liked_items=[ids[30]], owned_items=[seen])
+    talk = history.model_copy(update={"turns": [Turn(role="user", text="I have seen it")]})
+    h = {s.item_id: s for s in ranker.rank(history, cands, use_llm=False)}
+    t = {s.item_id: s for s in ranker.rank(talk, cands, use_llm=False)}
+    votes = {it["id"]: it.get("votes", 0) for it in items}
+    top = max(np.log1p(v) for v in votes.values())
+    for i in cands:
+        assert h[i].components["public_popularity"] == pytest.approx(np.log1p(votes[i]) / top)
+    assert h[cands[3]].components["owned_co_occurrence"] == 1.0 and h[cands[7]].components["owned_co_occurrence"] == 0.5
+    assert h[cands[0]].components["owned_co_occurrence"] == 0.0
+    base = ranker.weights.weights
+    assert base["public_popularity"] == 0.0 and base["owned_co_occurrence"] == 0.0
+    plain = replace(cat, manifest=movies.manifest)  # names no public popularity
+    for k in ("by_id", "_titles"):
+        plain.__dict__.pop(k, None)
+    plain = Ranker(plain, rec.index, rec.embedder, None)  # the same history without these signals scores the same
+    assert all(s.score == pytest.approx(h[s.item_id].score) for s in plain.rank(
+        history.model_copy(update={"owned_items": []}), cands, use_llm=False))
+    w = ranker.weights.for_state(talk)
+    for i in cands:
+        c = t[i].components
+        assert t[i].score == pytest.approx(sum(w.get(k, 0.0) * v for k, v in c.items()))

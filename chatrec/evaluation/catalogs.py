@@ -80,9 +80,9 @@ def movielens_catalog(settings: Settings, rebuild: bool = False) -> Catalog:
     path = Path(settings.data_dir) / "catalogs" / ML_NAME
     from ..importers.neighbors import RECIPE_FILE
 
-    stale = not (path / "manifest.json").exists() or '"audience_score"' not in (path / "manifest.json").read_text() \
+    stale = not (path / "manifest.json").exists() or '"public_popularity"' not in (path / "manifest.json").read_text() \
         or not (path / RECIPE_FILE).exists()
-    if rebuild or stale:  # built before the importer wrote the audience score or used the one recipe: import again
+    if rebuild or stale:  # built before the importer named its public popularity or used the one recipe: import again
         from ..importers import import_movielens
 
         import_movielens(need("ml-latest-small"), ML_NAME, settings)

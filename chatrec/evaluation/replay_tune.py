@@ -26,10 +26,11 @@ import numpy as np
 
 from ..ranking import WEIGHTS_FILE, TalkWeights, Weights
 
-TUNED = ("popularity", "co_occurrence", "semantic", "liked_similarity", "attribute_match", "era", "recent_release",
-         "disliked_similarity", "already_shown")
-COMPONENTS = ("semantic", "liked_similarity", "disliked_similarity", "attribute_match", "co_occurrence", "popularity",
-              "sequence", "complement", "already_shown", "era", "not_yet_released", "recent_release", "cold_start")
+TUNED = ("popularity", "public_popularity", "co_occurrence", "owned_co_occurrence", "semantic", "liked_similarity",
+         "attribute_match", "era", "recent_release", "disliked_similarity", "already_shown")
+COMPONENTS = ("semantic", "liked_similarity", "disliked_similarity", "attribute_match", "co_occurrence",
+              "owned_co_occurrence", "popularity", "public_popularity", "sequence", "complement", "already_shown",
+              "era", "not_yet_released", "recent_release", "cold_start")
 GRID = (-1.0, -0.5, -0.25, 0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
 ROUNDS = 3
 

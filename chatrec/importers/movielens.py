@@ -82,6 +82,9 @@ def import_movielens(folder: Path, name: str = "movielens", settings: Settings |
         wikipedia = _sibling(folder, "wikipedia-movie-data")
     man = movie_manifest(name, "MovieLens movies (GroupLens) with TMDB, MeLU and Wikipedia text where they match; "
                                "research and non-commercial use.")
+    # TMDB's vote count (a 2017 snapshot) says which films people know today; the rating count of a small MovieLens
+    # sample does not (measured on the ReDial replay: docs/results.md section 2b)
+    man["public_popularity"] = "audience_votes"
     vocab = man["fields"]["genres"]["vocabulary"]
     with open(folder / "movies.csv", encoding="utf-8", newline="") as fh:
         movies = list(csv.DictReader(fh))
