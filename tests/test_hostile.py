@@ -139,6 +139,38 @@ def test_malformed_payload_gets_a_clear_error(app, case, api, data, expect):
         assert "call chat first" in msg or "unknown item id" in msg, msg
 
 
+ARITY = [
+    ("chat-no-values", "chat", [], "/chat takes 2 values", "sent 0"),
+    ("chat-message-only", "chat", ["a comedy"], "/chat takes 2 values", "sent 1"),
+    ("chat-three-values", "chat", ["a comedy", "movies", "extra"], "/chat takes 2 values", "sent 3"),
+    ("feedback-no-values", "feedback", [], "/feedback takes 2 values", "sent 0"),
+    ("feedback-item-only", "feedback", ["the-matrix-1999"], "liked (true or false)", "sent 1"),
+    ("reset-no-values", "reset", [], "/reset takes 1 value", "sent 0"),
+    ("reset-two-values", "reset", ["movies", "products"], "/reset takes 1 value", "sent 2"),
+    ("recommend-no-values", "recommend", [], "/recommend takes 3 values", "sent 0"),
+    ("recommend-four-values", "recommend", ["a comedy", "movies", 3, 9], "max_results (a whole number", "sent 4"),
+    ("status-one-value", "status", ["now"], "/status takes no values", "sent 1"),
+]
+
+
+@pytest.mark.parametrize("case,api,data,expect,sent", ARITY, ids=[a[0] for a in ARITY])
+def test_wrong_number_of_values_says_what_the_endpoint_takes(app, case, api, data, expect, sent):
+    """Gradio refuses a short `data` list with an empty error and cuts a long one silently: ui/api.py ApiBlocks
+    names the endpoint's values in order, what was sent, and an example."""
+    status, kind, body = call(app.url, api, data)
+    assert status == 200 and kind == "error", (status, kind, str(body)[:300])
+    msg = body.get("error") or ""
+    clear(msg)
+    assert expect in msg and f"this call {sent}" in msg and '{"data": [' in msg, msg
+
+
+@pytest.mark.parametrize("case,raw,expect", [("data-is-text", b'{"data": "a comedy"}', "valid list"),
+                                             ("no-data", b'{"message": "a comedy"}', "Field required")])
+def test_data_that_is_not_a_list_is_refused_with_its_field(app, case, raw, expect):
+    status, kind, body = call(app.url, "chat", raw)
+    assert status == 422 and kind == "refused" and expect in body and '"data"' in body, (status, body[:300])
+
+
 def test_lone_surrogates_are_replaced_not_fatal(app):
     """Valid JSON, invalid UTF-8: gradio_client cannot even send it, a raw caller can."""
     status, kind, body = call(app.url, "chat", json.dumps({"data": ["a thriller \ud800 under 2 hours \udfff",

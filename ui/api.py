@@ -12,8 +12,11 @@ catalog `Literal` is built from the catalogs actually installed.)
 """
 import copy
 import html
+import inspect
+import json
 import logging
 import re
+import typing
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -36,6 +39,46 @@ def clean_text(text: Any) -> Any:
         return text
     text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return _CONTROL.sub(" ", text)
+
+
+# What a raw caller can send to each public endpoint, for the message that answers a wrong number of values.
+EXAMPLES = {"chat": ["a funny movie under 2 hours, no horror", "movies"], "feedback": ["<item_id from chat>", True],
+            "reset": ["movies"], "recommend": ["a heist movie like Heat", "movies", 4], "status": []}
+
+
+def _kind(annotation: Any) -> str:
+    """A parameter's type as a caller reads it."""
+    if typing.get_origin(annotation) is Literal:
+        return "one of " + ", ".join(json.dumps(a) for a in typing.get_args(annotation))
+    return {str: "text", bool: "true or false", int: "a whole number", float: "a number"}.get(annotation, "a value")
+
+
+def arity_message(api_name: str, fn: Any, got: int) -> str:
+    """Says what an endpoint takes, in order, and what was sent: Gradio's own refusal of a short `data` list has an
+    empty message, and an overlong one is silently cut."""
+    params = [p for p in inspect.signature(fn).parameters.values() if p.annotation is not gr.Request]
+    hints = typing.get_type_hints(fn)
+    parts = [f"{p.name} ({_kind(hints.get(p.name, p.annotation))}"
+             + ("" if p.default is inspect.Parameter.empty else f", default {json.dumps(p.default)}") + ")"
+             for p in params]
+    example = EXAMPLES.get(api_name, [])
+    if not params:
+        return f"/{api_name} takes no values; this call sent {got}. Send {json.dumps({'data': []})}"
+    return (f"/{api_name} takes {len(params)} value{'s' if len(params) != 1 else ''} in \"data\", in this order: "
+            f"{'; '.join(parts)}; this call sent {got}. Send all of them, e.g. {json.dumps({'data': example})} "
+            f"(gradio_client and @gradio/client fill in the defaults)")
+
+
+class ApiBlocks(gr.Blocks):
+    """gr.Blocks whose public endpoints answer a wrong number of values with `arity_message` (a raw HTTP caller
+    sending {"data": []}), instead of Gradio's error event with an empty message (show_error is off so that no
+    internal exception text reaches a visitor). The page's own events keep Gradio's check."""
+
+    def validate_inputs(self, block_fn: Any, inputs: list[Any]) -> None:  # noqa: D102 - see the class
+        public = getattr(block_fn, "api_visibility", "private") != "private" and block_fn.api_name in EXAMPLES
+        if public and isinstance(inputs, list) and len(inputs) != len(block_fn.inputs):
+            raise gr.Error(arity_message(block_fn.api_name, block_fn.fn, len(inputs)), print_exception=False)
+        super().validate_inputs(block_fn, inputs)
 
 
 def _recommendation(rec: dict[str, Any], manifest: Any) -> dict[str, Any]:
@@ -69,6 +112,15 @@ def register(rt: Runtime) -> dict[str, Any]:
             raise gr.Error(f"unknown catalog {str(name)[:80]!r}; use one of: {', '.join(names)}")
         return name
 
+    def _new_session(rec: Any, catalog: str) -> Any:
+        """A fresh conversation; loading a catalog can meet a fault (a Chroma server down) whose text names the fix."""
+        from chatrec.faults import FaultError
+
+        try:
+            return rec.new_session(catalog=catalog)
+        except FaultError as e:
+            raise gr.Error(str(e)) from None
+
     def _key(request: gr.Request | None) -> str:
         key = getattr(request, "session_hash", None) if request is not None else None
         if not key:
@@ -91,6 +143,7 @@ def register(rt: Runtime) -> dict[str, Any]:
             dict: done, stage, reply, intent, recommendations, reasoning, notices, state (see the README).
         """
         from chatrec.events import Cards, Explanation, Replied, Understood
+        from chatrec.faults import FaultError
         from chatrec.reply import InputError
 
         catalog = _catalog(catalog)
@@ -99,7 +152,7 @@ def register(rt: Runtime) -> dict[str, Any]:
         key = _key(request)
         session = rt.api_sessions.get(key)
         if session is None or session.state.catalog != catalog:
-            session = rec.new_session(catalog=catalog)
+            session = _new_session(rec, catalog)
             rt.api_sessions.put(key, session)
         manifest = rec.catalog(catalog).manifest
         with rt.session_lock(session.id):
@@ -133,6 +186,10 @@ def register(rt: Runtime) -> dict[str, Any]:
             except InputError as e:
                 session.state = before.state
                 raise gr.Error(str(e)) from None
+            except FaultError as e:  # e.g. the Chroma server stopped answering: the message names the fix
+                log.warning("chat API turn failed: %s", e)
+                session.state = before.state
+                raise gr.Error(f"{e}; your conversation is unchanged") from None
             except gr.Error:
                 raise
             except Exception as e:
@@ -183,7 +240,7 @@ def register(rt: Runtime) -> dict[str, Any]:
         catalog = _catalog(catalog)
         rec = _rec()
         key = _key(request)
-        session = rec.new_session(catalog=catalog)
+        session = _new_session(rec, catalog)
         rt.api_sessions.put(key, session)
         return session.snapshot()
 
@@ -203,6 +260,7 @@ def register(rt: Runtime) -> dict[str, Any]:
         Returns:
             dict: reply (text), recommendations (item_id, title, explanation, facts, score), constraints, notices.
         """
+        from chatrec.faults import FaultError
         from chatrec.reply import InputError
 
         catalog = _catalog(catalog)
@@ -212,10 +270,10 @@ def register(rt: Runtime) -> dict[str, Any]:
             raise gr.Error(f"max_results must be a whole number from 1 to 10, not {str(max_results)[:40]!r}")
         request = clean_text(request)
         rec = _rec()
-        session = rec.new_session(catalog=catalog)
+        session = _new_session(rec, catalog)
         try:
             reply = rec.respond(session, request)
-        except InputError as e:
+        except (InputError, FaultError) as e:
             raise gr.Error(str(e)) from None
         except Exception as e:
             log.exception("recommend tool failed")

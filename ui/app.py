@@ -21,7 +21,7 @@ import gradio as gr
 from chatrec.suggestions import EXAMPLES as SUGGESTED_EXAMPLES
 from chatrec.suggestions import PUSHBACK, WELCOME_HINTS
 
-from .api import clean_text
+from .api import ApiBlocks, clean_text
 from .api import register as register_api
 from .cards import (card_html, esc, preferences_html, reasoning_html, reply_html, status_html, text_html)
 from .filters import Control, constraints_from_values, controls_for, values_from_state
@@ -232,6 +232,7 @@ class Page:
     def turn(self, pending: dict[str, Any] | str, ui: dict[str, Any]):  # noqa: ANN201 - a generator of updates
         """One chat turn, streamed: understood state -> cards -> explanations -> reply with "How I chose"."""
         from chatrec.events import Cards, Explanation, ExplanationDelta, Replied, Understood
+        from chatrec.faults import FaultError
         from chatrec.reply import InputError
 
         text = pending.get("text", "") if isinstance(pending, dict) else pending
@@ -297,6 +298,11 @@ class Page:
             except InputError as e:
                 session.state = before
                 entry.update(kind="error", status="", text=f"{e}", steps=[])
+            except FaultError as e:  # e.g. the Chroma server stopped answering: what happened and what to do
+                log.warning("chat turn failed: %s", e)
+                session.state = before
+                entry.update(kind="error", status="", steps=[],
+                             text=f"Sorry, I cannot answer this one: {e}. Your conversation is unchanged.")
             except Exception as e:  # the page stays usable; details go to the server log, not the visitor
                 log.exception("chat turn failed")
                 session.state = before
@@ -402,7 +408,7 @@ class Page:
     def build(self) -> gr.Blocks:
         rt = self.rt
         first = rt.catalog_names[0]
-        with gr.Blocks(title="chatrec: conversational recommendations", fill_width=True) as demo:
+        with ApiBlocks(title="chatrec: conversational recommendations", fill_width=True) as demo:
             ui = gr.State(new_ui(first))
             pending = gr.State({})  # {"text": the message sent, "at": its place in the log}
             with gr.Row(elem_id="cr-header"):
