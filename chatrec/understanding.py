@@ -191,7 +191,12 @@ def _people_and_themes(u: Understanding, proposal: dict[str, Any], text: str, lo
         at = re.search(rf"\b{re.escape(p.lower())}(?!\w)", low) if p else None
         if at:
             _attr(u, p, "people", liked=not negated(low, at.start(), reach=5))
-    for k in [*about_themes(text, catalog), *proposal.get("themes_and_moods", [])]:
+    # a theme the model proposes counts only as a trait some item carries, as "about" themes do: in a replay of
+    # ReDial the model turned filler ('greetings', 'wondering', 'help', 'good taste') into wishes (docs/results.md 2b)
+    proposed = [str(k).lower().strip() for k in proposal.get("themes_and_moods", [])]
+    proposed = [k[:-1] if k.endswith("s") and k not in catalog.attribute_index else k for k in proposed]
+    proposed = [k for k in proposed if k in catalog.attribute_index and k not in catalog.people]
+    for k in [*about_themes(text, catalog), *proposed]:
         k = str(k).lower().strip()
         if not k or k in u.liked_attributes or k in u.disliked_attributes or k in catalog.lexicon.phrases or \
                 not any(w in low for w in k.split() if len(w) > 3):

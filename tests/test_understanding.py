@@ -368,6 +368,18 @@ def test_the_short_answer_is_grounded_like_a_full_proposal(cat: Catalog) -> None
     assert st.liked_attributes.people == [] and st.liked_items == []
 
 
+def test_a_proposed_theme_counts_only_as_a_trait_items_carry(cat: Catalog) -> None:
+    """The model's themes are filler as often as traits (ReDial replay: 'greetings', 'wondering', 'good taste'): one
+    is kept only when some item carries it as a keyword or tag, even when the message writes it."""
+    said = Counts({"themes_and_moods": ["greetings", "good taste", "twist endings", "Tom Hanks"], "wanted": [],
+                   "excluded": [], "people": [], "titles": []})
+    st = DialogueState(catalog="movies")
+    u = understand("Greetings! Good taste, I want a puzzle with twist endings, Tom Hanks maybe", st, cat, said)
+    apply(u, st)
+    assert u.llm_used and st.liked_attributes.keywords == ["twist ending"]
+    assert st.liked_attributes.people == ["Tom Hanks"]  # read by code as a person, never as a theme
+
+
 def test_the_default_model_is_called_only_for_unplaced_words(rec, movies) -> None:
     """With the real 1.5B model: an unplaced phrase costs one short call, a message code reads fully costs none."""
     class Spy:
