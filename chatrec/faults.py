@@ -8,6 +8,10 @@
   already in memory where it has them and by embedding the rest, then answers the query.
 - Disk full while indexing: a `StoreError` that says which disk and that `catalog index` resumes where it stopped.
 - A Chroma server that fails cannot be repaired from here: a `StoreError` says what to check and what to rerun.
+  A server that stops answering (`ServerDownError`) is survived where the vectors allow it: on a server, every
+  catalog's vectors are read into memory as soon as it is synced, so the app's turns (which search those in-memory
+  vectors) go on answering; only what needs the server itself (indexing, loading a catalog not yet loaded, Chroma's
+  own filtered search) gets the message, which says how to start the server or leave it.
 """
 from __future__ import annotations
 
@@ -43,6 +47,26 @@ class EmbeddingModelError(FaultError):
 
 class StoreError(FaultError):
     pass
+
+
+class ServerDownError(StoreError):
+    """The Chroma server (CHATREC_CHROMA_HOST) does not answer at all."""
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """No answer from the Chroma server: refused or dropped connection, timeout (httpx), or chromadb's own check."""
+    import httpx
+
+    return isinstance(exc, (httpx.TransportError, ConnectionError, TimeoutError)) or \
+        "could not connect to a chroma server" in str(exc).lower()
+
+
+def server_down(settings: Settings, exc: BaseException, then: str) -> ServerDownError:
+    """What happened and what to do, naming the server and both ways out."""
+    host, port = settings.chroma_host, settings.chroma_port
+    return ServerDownError(f"the search index server at {host}:{port} is not answering ({type(exc).__name__}: "
+                           f"{str(exc)[:120]}). Start it with chroma run --path DIR --host {host} --port {port}, "
+                           f"or unset CHATREC_CHROMA_HOST to use a local folder; then {then}")
 
 
 def load_embedder(path: Path | str | None) -> Embedder:
@@ -112,6 +136,8 @@ class ResilientIndex(Index):
             if is_disk_full(e, self._path):
                 raise StoreError(f"the disk holding {self._path or self._where} is full ({e}); free some space "
                                  f"(df -h {self._path}) and run the command again") from None
+            if self._path is None and _unreachable(e):
+                raise server_down(settings, e, "start chatrec again") from None
             if self._path is None or not _store_failure(e):
                 raise StoreError(f"{self._where} cannot be opened ({e}); check the server is running "
                                  f"(chroma run --path DIR --port PORT)") from None
@@ -124,7 +150,10 @@ class ResilientIndex(Index):
     # -- the Index API, guarded --------------------------------------------------------------------------------
     def sync(self, catalog: Catalog, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
         self._catalogs[catalog.name] = catalog
-        return self._guard(catalog, lambda: Index.sync(self, catalog, progress), f"indexing {catalog.name}")
+        counts = self._guard(catalog, lambda: Index.sync(self, catalog, progress), f"indexing {catalog.name}")
+        if self._path is None:  # on a server: the vectors in memory now, so turns survive the server going away
+            self.matrix(catalog)
+        return counts
 
     def matrix(self, catalog: Catalog) -> tuple[dict[str, int], np.ndarray]:
         self._catalogs.setdefault(catalog.name, catalog)
@@ -138,7 +167,14 @@ class ResilientIndex(Index):
 
     def query(self, catalog: Catalog, vector: np.ndarray, n: int, allowed: Any = None) -> list[tuple[str, float]]:
         self._catalogs.setdefault(catalog.name, catalog)
-        return self._guard(catalog, lambda: Index.query(self, catalog, vector, n, allowed), "querying")
+        try:
+            return self._guard(catalog, lambda: Index.query(self, catalog, vector, n, allowed), "querying")
+        except ServerDownError:
+            snap = self._matrices.get(catalog.name)
+            if allowed is not None or snap is None:  # a Chroma `where` needs the server; no vectors held
+                raise
+            log.warning("the Chroma server is not answering: top-%d of %s from the vectors in memory", n, catalog.name)
+            return Index.query(self, catalog, vector, n, np.ones(len(snap.ids), dtype=bool))
 
     # -- recovery ----------------------------------------------------------------------------------------------
     def _guard(self, catalog: Catalog, op: Callable[[], Any], what: str) -> Any:
@@ -155,6 +191,10 @@ class ResilientIndex(Index):
                 raise StoreError(f"the disk holding {place} is full while {what} ({e}). Free some space (df -h "
                                  f"{place}), then run python -m chatrec catalog index {catalog.name}: it resumes "
                                  f"where it stopped") from None
+            if self._path is None and _unreachable(e):
+                then = (f"run python -m chatrec catalog index {catalog.name}: it resumes where it stopped"
+                        if what.startswith("indexing") else "try again")
+                raise server_down(self.settings, e, then) from None
             if not _store_failure(e):
                 raise
             if self._path is None:

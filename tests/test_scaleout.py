@@ -1,7 +1,8 @@
-"""Scale out on existing engines, same code path chosen by settings: a Chroma server (`chroma run`) and llama.cpp's
-OpenAI-compatible server (`python -m llama_cpp.server`, the small 0.5B model) as fixtures; the index, `catalog index`,
-a conversation and two app processes under the load driver run against them. Plus the synthetic catalog-scale
-benchmark at 5k items.
+"""Scale out on existing engines, same code path chosen by settings: a Chroma server (`chroma run`) and two
+OpenAI-compatible model servers with the small 0.5B model as fixtures (llama-cpp-python's `python -m llama_cpp.server`,
+one request at a time, and llama.cpp's own C++ server with 2 parallel slots, `deploy/llama_server.py`); the index,
+`catalog index`, a conversation, a Chroma server stopped mid-conversation and two app processes under the load driver
+run against them. Plus the synthetic catalog-scale benchmark at 5k items.
 
 The movies rows on the Chroma server are copied from the embedded store of the session's `rules_rec` (real MiniLM
 and Chroma, no GGUF model): ids, vectors, documents, metadata with content hashes. Embedding 660 films again would
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 import re
 import subprocess
 import sys
@@ -88,17 +90,24 @@ def server_settings(chroma: int, tmp_path_factory: pytest.TempPathFactory) -> Se
     return Settings(data_dir=tmp_path_factory.mktemp("server-data"), chroma_host="127.0.0.1", chroma_port=chroma)
 
 
-@pytest.fixture(scope="module")
-def server_index(rules_rec, server_settings: Settings) -> Index:  # noqa: ANN001 - conftest, no GGUF model
-    """The server's store, holding both shipped catalogs: movies copied row by row from the embedded store, then
-    `catalog index` (a subprocess, through CHATREC_CHROMA_HOST/PORT) embeds products and checks movies."""
-    index = Index(server_settings, rules_rec.embedder)
+def _copy_movies(rules_rec, index: Index) -> None:  # noqa: ANN001 - conftest's Recommender
+    """The movies rows of the session's embedded store (ids, vectors, documents, metadata with hashes) upserted
+    into `index`'s store: what `catalog index movies` would write, without embedding 660 films again."""
     movies = rules_rec.catalog("movies")
     got = get_all(rules_rec.index.collection(movies), ["embeddings", "documents", "metadatas"])
     col = index.collection(movies)
     for s in range(0, len(got["ids"]), 200):
         col.upsert(ids=got["ids"][s:s + 200], embeddings=np.asarray(got["embeddings"][s:s + 200]).tolist(),
                    documents=got["documents"][s:s + 200], metadatas=got["metadatas"][s:s + 200])
+
+
+@pytest.fixture(scope="module")
+def server_index(rules_rec, server_settings: Settings) -> Index:  # noqa: ANN001 - conftest, no GGUF model
+    """The server's store, holding both shipped catalogs: movies copied row by row from the embedded store, then
+    `catalog index` (a subprocess, through CHATREC_CHROMA_HOST/PORT) embeds products and checks movies."""
+    index = Index(server_settings, rules_rec.embedder)
+    movies = rules_rec.catalog("movies")
+    _copy_movies(rules_rec, index)
     env = _env(CHATREC_CHROMA_HOST="127.0.0.1", CHATREC_CHROMA_PORT=str(server_settings.chroma_port),
                CHATREC_DATA_DIR=str(server_settings.data_dir))
     counts = {}
@@ -157,6 +166,23 @@ def llm_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
         yield url
 
 
+@pytest.fixture(scope="module")
+def slots_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """llama.cpp's own server with 2 parallel slots (deploy/llama_server.py: the C++ server that the pinned xllamacpp
+    wheel embeds), the small model, 4096 tokens a slot; yields its /v1 URL and its log."""
+    log = tmp_path_factory.mktemp("slots-server") / "server.log"
+    port = bench_scale.free_port()
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "llama_server.py"), "--model",
+                                 str(resolve_model("small", settings.data_dir)), "--port", str(port), "--parallel", "2",
+                                 "--ctx", "8192"], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/v1/models", proc, 240, "deploy/llama_server.py", log)
+        yield f"http://127.0.0.1:{port}/v1", log
+    finally:
+        _stop(proc)
+
+
 def test_conversation_through_model_server_with_logprob_scores(llm_server: str, server_index: Index,
                                                               server_settings: Settings) -> None:
     """A conversation with the model behind the server and the index on the Chroma server; with the Yes/No stage
@@ -185,11 +211,55 @@ def test_conversation_through_model_server_with_logprob_scores(llm_server: str, 
     assert rec.llm.usage.snapshot().get("explanation", {}).get("calls", 0) >= 1
 
 
-def test_two_app_processes_share_model_and_chroma_servers(llm_server: str, server_index: Index,
+def test_chroma_server_stopped_mid_conversation(llm_server: str, rules_rec, tmp_path: Path) -> None:  # noqa: ANN001
+    """A Chroma server of its own, stopped (SIGTERM) after the first turn: the conversation goes on from the vectors
+    held in memory (limits, feedback and an unfiltered search included); what needs the server itself (a catalog
+    not loaded yet, Chroma's own filtered search, a fresh start) gets ServerDownError, whose text says what
+    happened and how to start the server or leave it."""
+    from chatrec import Recommender
+    from chatrec.faults import ServerDownError
+
+    with bench_scale.chroma_server(tmp_path / "db", log=tmp_path / "chroma.log") as (proc, port):
+        s = Settings(data_dir=tmp_path / "data", chroma_host="127.0.0.1", chroma_port=port, llm_server_url=llm_server,
+                     feedback_path=tmp_path / "feedback.sqlite3")
+        _copy_movies(rules_rec, Index(s, rules_rec.embedder))
+        rec = Recommender.from_settings(s)
+        cat = rec.catalog("movies")
+        session = rec.new_session("movies")
+        first = rec.respond(session, "a tense thriller, nothing before 1990")
+        assert first.recommendations
+        proc.terminate()
+        proc.wait(timeout=20)
+        q = rec.embedder.embed(["a heist that goes wrong"])[0]
+        with pytest.raises(ServerDownError) as down:  # really down: Chroma's own filtered search needs it
+            rec.index.query(cat, q, 5, {"year": {"$gte": 1990}})
+        second = rec.respond(session, "no horror please")
+        assert second.recommendations and second.text.strip()
+        for r in second.recommendations:
+            it = cat.by_id[r.item_id]
+            assert it["year"] >= 1990 and "Horror" not in it.get("genres", []), r.title
+        gone = second.recommendations[0].item_id
+        rec.feedback(session, gone, False)
+        third = rec.respond(session, "something else please")
+        assert third.recommendations and gone not in [r.item_id for r in third.recommendations]
+        assert all(cat.by_id[r.item_id]["year"] >= 1990 for r in third.recommendations)
+        assert len(rec.index.query(cat, q, 5)) == 5  # unfiltered search (Chroma's HNSW): exact, from memory
+        msg = str(down.value)
+        assert f"the search index server at 127.0.0.1:{port} is not answering" in msg, msg
+        assert f"chroma run --path DIR --host 127.0.0.1 --port {port}" in msg and "unset CHATREC_CHROMA_HOST" in msg
+        with pytest.raises(ServerDownError, match="is not answering.*catalog index products"):
+            rec.new_session("products")  # never loaded: its vectors are on the server only
+        with pytest.raises(ServerDownError, match="is not answering.*start chatrec again"):
+            Recommender.from_settings(s)
+
+
+def test_two_app_processes_share_model_and_chroma_servers(slots_server: tuple[str, Path], server_index: Index,
                                                           server_settings: Settings,
                                                           tmp_path: Path) -> None:
-    """Two `python app.py` processes, one model server, one Chroma server: the load driver's conversations, spread
-    over both apps, all finish with no errors, no broken limits, no rejected item back and no leak."""
+    """Two `python app.py` processes, one model server with 2 parallel slots (llama.cpp's own server), one Chroma
+    server: the load driver's conversations, spread over both apps, all finish with no errors, no broken limits, no
+    rejected item back and no leak, and the server's log shows both slots at work."""
+    llm_server, server_log = slots_server
     procs, urls = [], []
     try:
         for k in range(2):
@@ -218,6 +288,17 @@ def test_two_app_processes_share_model_and_chroma_servers(llm_server: str, serve
         for proc, log in procs:
             assert proc.poll() is None, log.read_text()[-2000:]
             assert not re.search(r"Traceback", log.read_text()), log.read_text()[-3000:]
+        launched, busy, most = Counter(), set(), 0  # slots decoding at the same moment, from the server's log
+        for m in re.finditer(r"slot +(launch_slot_|release): id +(\d+)", server_log.read_text()):
+            if m[1] == "release":
+                busy.discard(m[2])
+            else:
+                launched[m[2]] += 1
+                busy.add(m[2])
+                most = max(most, len(busy))
+        print(f"\nmodel server: {sum(launched.values())} tasks, by slot {dict(sorted(launched.items()))}, "
+              f"at most {most} at once")
+        assert set(launched) == {"0", "1"} and most == 2, server_log.read_text()[-2000:]
     finally:
         for proc, _ in procs:
             _stop(proc)
