@@ -6,7 +6,8 @@
 #   deploy/run.sh stop          stop what `start` started (by the pids it wrote)
 #
 # Knobs (environment): CHATREC_MODEL (default | small | a GGUF path), RUN_DIR (default /tmp/chatrec-deploy),
-# CHROMA_PORT (8000), LLM_PORT (8001), APP_PORT (7860, then 7861, ...), LLM_THREADS (all cores).
+# CHROMA_PORT (8000), LLM_PORT (8001), APP_PORT (7860, then 7861, ...), LLM_THREADS (all cores), LLM_SLOTS (2:
+# requests llama.cpp's server decodes together; LLM_SLOTS=0 runs llama-cpp-python's server instead, one at a time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -15,6 +16,7 @@ CHROMA_PORT=${CHROMA_PORT:-8000}
 LLM_PORT=${LLM_PORT:-8001}
 APP_PORT=${APP_PORT:-7860}
 LLM_THREADS=${LLM_THREADS:-$(nproc)}
+LLM_SLOTS=${LLM_SLOTS:-2}
 mkdir -p "$RUN_DIR"
 
 wait_for() {  # url seconds what
@@ -32,13 +34,20 @@ start() {
   .venv/bin/chroma run --path "$RUN_DIR/chroma" --host 127.0.0.1 --port "$CHROMA_PORT" \
     >"$RUN_DIR/chroma.log" 2>&1 & echo $! >"$RUN_DIR/chroma.pid"
   wait_for "http://127.0.0.1:$CHROMA_PORT/api/v2/heartbeat" 60 "chroma run"
-  # 2. Model server (llama-cpp-python's OpenAI-compatible server; vLLM serves the same API, see README).
+  # 2. Model server: llama.cpp's own server with LLM_SLOTS parallel slots (deploy/llama_server.py, from the pinned
+  #    xllamacpp wheel), or llama-cpp-python's server when LLM_SLOTS=0; vLLM serves the same API, see README.
   local model
   model=$($PY -c "from chatrec.model_files import resolve_model; from chatrec.settings import Settings; \
 s = Settings(); print(resolve_model(s.model, s.data_dir))")
-  $PY -m llama_cpp.server --model "$model" --model_alias chatrec --host 127.0.0.1 --port "$LLM_PORT" \
-    --n_ctx 4096 --n_threads "$LLM_THREADS" >"$RUN_DIR/llm.log" 2>&1 & echo $! >"$RUN_DIR/llm.pid"
-  wait_for "http://127.0.0.1:$LLM_PORT/v1/models" 120 "llama_cpp.server"
+  if [ "$LLM_SLOTS" -gt 0 ]; then
+    $PY deploy/llama_server.py --model "$model" --alias chatrec --host 127.0.0.1 --port "$LLM_PORT" \
+      --parallel "$LLM_SLOTS" --ctx $((4096 * LLM_SLOTS)) --threads "$LLM_THREADS" >"$RUN_DIR/llm.log" 2>&1 &
+  else
+    $PY -m llama_cpp.server --model "$model" --model_alias chatrec --host 127.0.0.1 --port "$LLM_PORT" \
+      --n_ctx 4096 --n_threads "$LLM_THREADS" >"$RUN_DIR/llm.log" 2>&1 &
+  fi
+  echo $! >"$RUN_DIR/llm.pid"
+  wait_for "http://127.0.0.1:$LLM_PORT/v1/models" 120 "the model server"
   export CHATREC_CHROMA_HOST=127.0.0.1 CHATREC_CHROMA_PORT=$CHROMA_PORT
   export CHATREC_LLM_SERVER_URL=http://127.0.0.1:$LLM_PORT/v1
   # 3. Index once, before the apps start (they would each sync at start-up; this way none embeds anything).
