@@ -32,7 +32,7 @@ wanna idea ideas option options pick picks
 okay alright any thanks cheers hmm um uh oh also too either anymore much
 """.split()) | frozenset("""
 talk talking talked chat chatting chance chances interesting hope hoping hopefully glad heard hear doing plan plans
-wish luck true pleasure welcome bye goodbye lol haha day sounds seems
+wish luck true pleasure welcome bye goodbye lol haha day sounds seems help helpful helping morning afternoon
 """.split())  # chit-chat: catalog tags too ('talking', 'hope'), but in talk never a wish (ReDial replay, section 2b)
 # Cue words the rules read: negation, comparison, quantity, ordinal and date words.
 CUE_WORDS = frozenset("""

@@ -380,6 +380,23 @@ def test_a_proposed_theme_counts_only_as_a_trait_items_carry(cat: Catalog) -> No
     assert st.liked_attributes.people == ["Tom Hanks"]  # read by code as a person, never as a theme
 
 
+@pytest.mark.parametrize("title,text,kept", [
+    ("o", "so what do you think of it", False), ("one", "the one i saw", False), ("love", "i love it", False),
+    ("arrival", "i liked arrival a lot", True), ("heat", "heated debate", False), ("heat", "heat was great", True)])
+def test_a_proposed_title_counts_only_written_with_a_word_of_its_own(title: str, text: str, kept: bool) -> None:
+    """ReDial replay: the model read "O (2001)" into every 'o' and "The One" into 'the one I saw'."""
+    from chatrec.understanding import _written
+    assert _written(title, text) is kept
+
+
+def test_filler_themes_are_no_wishes_even_when_items_are_tagged_so(cat: Catalog) -> None:
+    said = Counts({"themes_and_moods": ["good", "love", "twist ending"], "wanted": [], "excluded": [], "people": [],
+                   "titles": []})
+    st = DialogueState(catalog="movies")
+    apply(understand("good, I love a twist ending", st, cat, said, llm_mode="always"), st)
+    assert st.liked_attributes.keywords == ["twist ending"]
+
+
 def test_the_default_model_is_called_only_for_unplaced_words(rec, movies) -> None:
     """With the real 1.5B model: an unplaced phrase costs one short call, a message code reads fully costs none."""
     class Spy:
