@@ -110,6 +110,7 @@ def test_movielens_popularity_and_neighbors(ml) -> None:
         counts = Counter(f"ml-{r['movieId']}" for r in csv.DictReader(fh))
     assert all(it["popularity"] == counts.get(it["id"], 0) for it in cat.items)
     assert cat.popularity("ml-356") == counts["ml-356"] == max(counts.values())  # Forrest Gump
+    assert cat.manifest.public_popularity == "audience_votes"  # TMDB's vote count: what people know today
     assert res.stats["neighbors_recipe"] == "ml-latest-small"
     assert json.loads((res.path / RECIPE_FILE).read_text())["params"] == RECIPES["ml-latest-small"].as_dict()
     nb = json.loads((res.path / "neighbors.json").read_text())
