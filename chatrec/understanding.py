@@ -127,8 +127,8 @@ def _proposed_titles(u: Understanding, proposal: dict[str, Any], text: str, cata
 
 
 def _written(title: str, text: str) -> bool:
-    """A title the model read counts only written as whole words, with a word of its own: "O (2001)" is in every
-    'o', "The One" and "Love" are everyday words (a replay of ReDial: 5 of 111 model calls added such titles)."""
+    """A title the model read counts only written as whole words, with a word of its own: "The One" (read from
+    'that one' in a ReDial replay) and "Love" are everyday words; a one-letter title ("O") needs its year."""
     own = [w for w in title.split() if len(w) > 1 and w not in FUNCTION_WORDS and w not in CUE_WORDS]
     return bool(own) and re.search(rf"(?<![a-z0-9]){re.escape(title)}(?![a-z0-9])", text) is not None
 
