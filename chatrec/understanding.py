@@ -116,14 +116,21 @@ def _judge_items(u: Understanding, text: str, low: str, catalog: Catalog, where:
 
 def _proposed_titles(u: Understanding, proposal: dict[str, Any], text: str, catalog: Catalog,
                      titles: list[str]) -> None:
-    """Titles the model read, kept when the message writes them and the catalog has them."""
+    """Titles the model read, kept when the message writes them and the catalog has them; code judges each by its
+    own clause, as a title it read itself (ReDial replay: the model called "didn't like O (2001)" liked)."""
+    found: dict[str, bool] = {}  # id -> the model's verdict, used only where the title's place is not found
     for t in proposal.get("liked_titles", []) + proposal.get("disliked_titles", []):
         m = re.match(r"^(.*?)\s*\((\d{4})\)\s*$", t or "")
         iid = catalog.find_title(m.group(1), int(m.group(2))) if m else catalog.find_title(t)
         if iid and iid not in titles and _written(norm_title(t), norm_title(text)):
-            (u.disliked_items if t in proposal.get("disliked_titles", []) else u.liked_items).append(iid)
+            found.setdefault(iid, t in proposal.get("liked_titles", []))
         elif t and not iid and t[:1].isupper() and t in text and len(t.split()) <= 6:
             u.notes.append(f"'{t}' is not in the {catalog.manifest.name} catalog")
+    where = _where(text.lower(), catalog, list(found), [])
+    _judge_items(u, text, text.lower(), catalog, {i: w for i, w in where.items() if w[0] >= 0})
+    for iid, liked in found.items():
+        if where[iid][0] < 0 and iid not in u.liked_items + u.disliked_items:
+            (u.liked_items if liked else u.disliked_items).append(iid)
 
 
 def _written(title: str, text: str) -> bool:

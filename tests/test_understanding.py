@@ -389,6 +389,15 @@ def test_a_proposed_title_counts_only_written_with_a_word_of_its_own(title: str,
     assert _written(title, text) is kept
 
 
+def test_code_judges_a_title_the_model_found(cat: Catalog) -> None:
+    """The model finds 'heat' (lower case, which code does not read) and calls it liked; its clause says otherwise."""
+    said = Counts({"themes_and_moods": [], "wanted": [], "excluded": [], "people": [], "titles": ["Heat"],
+                   "liked_titles": ["Heat"], "disliked_titles": []})
+    st = DialogueState(catalog="movies")
+    u = understand("i didn't like heat at all, it dragged", st, cat, said)  # auto: titles come back unjudged
+    assert u.llm_used and u.disliked_items == ["heat-1995"] and u.liked_items == []
+
+
 def test_filler_themes_are_no_wishes_even_when_items_are_tagged_so(cat: Catalog) -> None:
     said = Counts({"themes_and_moods": ["good", "love", "twist ending"], "wanted": [], "excluded": [], "people": [],
                    "titles": []})
