@@ -122,3 +122,30 @@ def test_public_popularity_and_owned_seeds_count_for_talk_only(rules_rec) -> Non
     for i in cands:
         c = t[i].components
         assert t[i].score == pytest.approx(sum(w.get(k, 0.0) * v for k, v in c.items()))
+
+
+def test_talk_weights_keep_the_users_reactions_to_shown_cards(rules_rec) -> None:
+    """A thumbs-down pushes similar items down and cards already shown give way, in talk too: the replay that tunes
+    the conversation weights cannot see these reactions, so `eval tune-talk` leaves them at the base weights."""
+    rec, movies = rules_rec, rules_rec.catalog("movies")
+    from chatrec.evaluation.replay_tune import FEEDBACK, TUNED
+    from chatrec.ranking import Ranker
+    from chatrec.state import DialogueState, Turn
+
+    assert not set(FEEDBACK) & set(TUNED)
+    ranker = Ranker(movies, rec.index, rec.embedder, None)
+    talk = DialogueState(catalog="movies", soft_preferences=["funny"], turns=[Turn(role="user", text="funny")])
+    w = ranker.weights.for_state(talk)
+    assert w["disliked_similarity"] < 0 and w["already_shown"] < 0
+    cands = [it["id"] for it in movies.items[:60]]
+    first = {s.item_id: s for s in ranker.rank(talk, cands, use_llm=False)}
+    order = sorted(first, key=lambda i: -first[i].score)
+    disliked, shown = order[0], order[1:4]
+    after = talk.model_copy(update={"disliked_items": [disliked], "shown_items": shown})
+    rest = [i for i in cands if i != disliked]
+    second = {s.item_id: s for s in ranker.rank(after, rest, use_llm=False)}
+    for i in shown:
+        assert second[i].score < first[i].score
+    closest = max(rest, key=lambda i: second[i].components["disliked_similarity"])
+    assert second[closest].components["disliked_similarity"] > 0.3
+    assert second[closest].score < first[closest].score

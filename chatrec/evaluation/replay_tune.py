@@ -26,8 +26,12 @@ import numpy as np
 
 from ..ranking import WEIGHTS_FILE, TalkWeights, Weights
 
+# Not tuned here: `disliked_similarity` and `already_shown` weigh the user's reactions to the product's own cards.
+# A replayed seeker never sees those cards, so the replay cannot measure them (tuned, it learned to repeat shown
+# cards, +0.1, and to ignore dislikes, 0.0); they keep the base weights so a thumbs-down and "others" still move.
 TUNED = ("popularity", "public_popularity", "co_occurrence", "owned_co_occurrence", "semantic", "liked_similarity",
-         "attribute_match", "era", "recent_release", "disliked_similarity", "already_shown")
+         "attribute_match", "era", "recent_release")
+FEEDBACK = ("disliked_similarity", "already_shown")
 COMPONENTS = ("semantic", "liked_similarity", "disliked_similarity", "attribute_match", "co_occurrence",
               "owned_co_occurrence", "popularity", "public_popularity", "sequence", "complement", "already_shown",
               "era", "not_yet_released", "recent_release", "cold_start")
@@ -120,7 +124,8 @@ def run(seed: int = 0, dialogues: int | None = None, write: bool = True, setting
         if cache is not None:
             cache.write_bytes(pickle.dumps((caps, n, stats)))
     base = Weights.load()
-    start = {**base.weights, **(base.conversation.weights if base.conversation else {})}
+    start = {**base.weights, **{k: v for k, v in (base.conversation.weights if base.conversation else {}).items()
+                                if k not in FEEDBACK}}
     w, log = ascend(caps, start)
     b10, b50 = hits(caps, start)
     a10, a50 = hits(caps, w)
