@@ -6,24 +6,28 @@ from typing import TYPE_CHECKING, Any
 __all__ = ["Recommender", "Settings", "Reply", "Session", "DialogueState", "InputError"]
 
 if TYPE_CHECKING:
-    from .agent import Recommender
-    from .reply import InputError, Reply
-    from .settings import Settings
-    from .state import DialogueState, Session
+    from chatrec.dialogue.state import DialogueState, Session
+    from chatrec.errors import InputError
+    from chatrec.pipeline.reply import Reply
+    from chatrec.recommender import Recommender
+    from chatrec.settings import Settings
 
 
 def __getattr__(name: str) -> Any:
     """Lazy imports: `python -m chatrec catalog validate` must not pay for torch and llama.cpp."""
     if name == "Recommender":
-        from .agent import Recommender
+        from chatrec.recommender import Recommender
         return Recommender
-    if name in ("Reply", "InputError"):
-        from . import reply
-        return getattr(reply, name)
+    if name == "Reply":
+        from chatrec.pipeline.reply import Reply
+        return Reply
+    if name == "InputError":
+        from chatrec.errors import InputError
+        return InputError
     if name == "Settings":
-        from .settings import Settings
+        from chatrec.settings import Settings
         return Settings
     if name in ("Session", "DialogueState"):
-        from . import state
+        from chatrec.dialogue import state
         return getattr(state, name)
     raise AttributeError(name)

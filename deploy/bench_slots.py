@@ -32,7 +32,7 @@ def _chat(port: int, k: int, tokens: int, out: dict[int, tuple[float, int]]) -> 
 
 
 def run(model: str, slots: int, requests: int, tokens: int, reps: int = 2) -> None:
-    from chatrec.bench_scale import free_port
+    from chatrec.bench.scale import free_port
 
     port = free_port()
     proc = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "llama_server.py"), "--model", model, "--port",
@@ -73,7 +73,7 @@ def main() -> None:
     ap.add_argument("--tokens", type=int, default=96)
     a = ap.parse_args()
     if not a.model:
-        from chatrec.model_files import resolve_model
+        from chatrec.llm.files import resolve_model
         from chatrec.settings import Settings
 
         a.model = str(resolve_model("small", Settings().data_dir))

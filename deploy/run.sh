@@ -37,7 +37,7 @@ start() {
   # 2. Model server: llama.cpp's own server with LLM_SLOTS parallel slots (deploy/llama_server.py, from the pinned
   #    xllamacpp wheel), or llama-cpp-python's server when LLM_SLOTS=0; vLLM serves the same API, see README.
   local model
-  model=$($PY -c "from chatrec.model_files import resolve_model; from chatrec.settings import Settings; \
+  model=$($PY -c "from chatrec.llm.files import resolve_model; from chatrec.settings import Settings; \
 s = Settings(); print(resolve_model(s.model, s.data_dir))")
   if [ "$LLM_SLOTS" -gt 0 ]; then
     $PY deploy/llama_server.py --model "$model" --alias chatrec --host 127.0.0.1 --port "$LLM_PORT" \

@@ -56,14 +56,13 @@ def pct(xs: list[float], p: float) -> float:
 def bench_one(which: str, data: Path, work: Path, n_raw: int, n_queries: int, limit: int | None = None) -> dict:
     from tqdm import tqdm
 
-    from chatrec.catalog import Catalog
+    from chatrec.candidates.allowed import chroma_where
+    from chatrec.candidates.sources import hard_filter
+    from chatrec.catalog.catalog import Catalog
+    from chatrec.catalog.index import Embedder, Index
+    from chatrec.dialogue.state import Constraint, DialogueState
     from chatrec.importers import import_movielens, import_wikipedia
-    from chatrec.allowed import chroma_where
-    from chatrec.candidates import hard_filter
-    from chatrec.index import Embedder, Index
-    from chatrec.state import DialogueState
     from chatrec.settings import Settings
-    from chatrec.state import Constraint
 
     settings = Settings(data_dir=work / "data", chroma_path=work / f"chroma-{which}")
     out: dict = {"catalog": which}

@@ -23,7 +23,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 fi
 phase "packages ready"
 
-# --- browser for tests/test_ui_browser.py (UI owner) ---------------------------------------------------------------
+# --- browser for tests/ui/test_ui_browser.py (UI owner) ---------------------------------------------------------------
 # Debian's Chromium, driven by Playwright via executable_path (never `playwright install`). Only when it is missing
 # and we are root; otherwise the browser tests skip (and fail under CI=true, so CI cannot pass on skips).
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

@@ -49,11 +49,11 @@ def movies(rec):
 
 @pytest.fixture(scope="session")
 def rules_rec(settings):
-    """The same Recommender on a fake model that never helps (chatrec.testing.FakeChatModel.silent): real catalogs,
+    """The same Recommender on a fake model that never helps (chatrec.llm.fake.FakeChatModel.silent): real catalogs,
     MiniLM and Chroma, so rules, filters, ranking and templates run in full without loading a GGUF model. Tests that
     need canned answers build `Recommender(settings, FakeChatModel(...), rules_rec.embedder, rules_rec.index)`."""
     from chatrec import Recommender
-    from chatrec.testing import FakeChatModel
+    from chatrec.llm.fake import FakeChatModel
 
     return Recommender.from_settings(settings, llm=FakeChatModel.silent())
 
@@ -102,12 +102,12 @@ def _model_marker_is_true(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
     fast and the marker stays true."""
     if request.node.get_closest_marker("model"):
         return
-    import chatrec.llm
+    import chatrec.llm.models
 
     def refuse(*_a: object, **_k: object) -> None:
         pytest.fail(f"{request.node.nodeid} loads a GGUF model: mark it @pytest.mark.model")
 
-    monkeypatch.setattr(chatrec.llm.LlamaCppModel, "__init__", refuse)
+    monkeypatch.setattr(chatrec.llm.models.LlamaCppModel, "__init__", refuse)
 
 
 @contextlib.contextmanager
@@ -146,3 +146,17 @@ def llama_server(model: Path, *extra: str, log: Path | None = None) -> Iterator[
             proc.wait(timeout=10)
         if log:
             out.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from ui_support import need_browser
+
+    need_browser()
+    from playwright.sync_api import sync_playwright
+    from ui_support import ARGS, CHROMIUM
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()

@@ -6,6 +6,7 @@ once, by whichever app starts first; each app process is stopped before the next
 from __future__ import annotations
 
 import atexit
+import http.server
 import os
 import shutil
 import signal
@@ -16,6 +17,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
@@ -118,3 +121,33 @@ def wait_ready(client, timeout: float = 600.0) -> dict:  # noqa: ANN001 - a grad
             return last
         time.sleep(1.0)
     raise TimeoutError(f"model/index not ready after {timeout:.0f}s: {last}")
+
+
+# -- the browser the UI tests drive (Debian's Chromium through Playwright; fixture `browser` in conftest) --
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+        "--no-first-run", "--disable-component-update", "--disable-sync"]
+TURN_TIMEOUT_MS = 420_000  # one turn of the 1.5B model on a busy 2-core machine, with margin
+READY_TIMEOUT_MS = 600_000
+
+
+def need_browser() -> None:
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append(f"{CHROMIUM} (apt-get install -y chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright package (pip install -r requirements.txt)")
+    if missing:
+        msg = "browser tests need " + " and ".join(missing)
+        from conftest import IN_CI
+
+        if IN_CI:
+            pytest.fail(msg + " - required in CI")
+        pytest.skip(msg)
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # noqa: ANN002
+        pass

@@ -10,7 +10,6 @@ another's state. `recommend` is stateless (one fresh session per call), which is
 (No `from __future__ import annotations` here on purpose: Gradio reads these annotations at runtime, and the
 catalog `Literal` is built from the catalogs actually installed.)
 """
-import copy
 import html
 import inspect
 import json
@@ -114,7 +113,7 @@ def register(rt: Runtime) -> dict[str, Any]:
 
     def _new_session(rec: Any, catalog: str) -> Any:
         """A fresh conversation; loading a catalog can meet a fault (a Chroma server down) whose text names the fix."""
-        from chatrec.faults import FaultError
+        from chatrec.errors import FaultError
 
         try:
             return rec.new_session(catalog=catalog)
@@ -142,9 +141,8 @@ def register(rt: Runtime) -> dict[str, Any]:
         Returns:
             dict: done, stage, reply, intent, recommendations, reasoning, notices, state (see the README).
         """
-        from chatrec.events import Cards, Explanation, Replied, Understood
-        from chatrec.faults import FaultError
-        from chatrec.reply import InputError
+        from chatrec.errors import FaultError, InputError
+        from chatrec.pipeline.events import Cards, Explanation, Replied, Understood
 
         catalog = _catalog(catalog)
         message = clean_text(message)
@@ -156,7 +154,6 @@ def register(rt: Runtime) -> dict[str, Any]:
             rt.api_sessions.put(key, session)
         manifest = rec.catalog(catalog).manifest
         with rt.session_lock(session.id):
-            before = copy.deepcopy(session)
             out: dict[str, Any] = {"session": session.id, "catalog": catalog, "done": False, "stage": "started",
                                    "reply": "", "intent": None, "recommendations": [], "reasoning": [],
                                    "notices": [], "state": session.snapshot()}
@@ -183,18 +180,15 @@ def register(rt: Runtime) -> dict[str, Any]:
                                        reasoning=[s.model_dump() for s in reply.reasoning], notices=reply.notices,
                                        state=reply.state)
                             yield dict(out)
-            except InputError as e:
-                session.state = before.state
+            except InputError as e:  # the recommender has put the state back (a turn is a transaction)
                 raise gr.Error(str(e)) from None
             except FaultError as e:  # e.g. the Chroma server stopped answering: the message names the fix
                 log.warning("chat API turn failed: %s", e)
-                session.state = before.state
                 raise gr.Error(f"{e}; your conversation is unchanged") from None
             except gr.Error:
                 raise
             except Exception as e:
                 log.exception("chat API turn failed")
-                session.state = before.state
                 raise gr.Error(INTERNAL.format(type(e).__name__)) from None
 
     def feedback(item_id: str, liked: bool, request: gr.Request = None) -> dict[str, Any]:  # type: ignore[assignment]
@@ -209,7 +203,7 @@ def register(rt: Runtime) -> dict[str, Any]:
         Returns:
             dict: the updated state (liked_items, disliked_items, constraints, ...).
         """
-        from chatrec.reply import InputError
+        from chatrec.errors import InputError
 
         if not isinstance(liked, bool):
             raise gr.Error(f"liked must be true (thumbs up) or false (thumbs down), not {str(liked)[:40]!r}")
@@ -260,8 +254,7 @@ def register(rt: Runtime) -> dict[str, Any]:
         Returns:
             dict: reply (text), recommendations (item_id, title, explanation, facts, score), constraints, notices.
         """
-        from chatrec.faults import FaultError
-        from chatrec.reply import InputError
+        from chatrec.errors import FaultError, InputError
 
         catalog = _catalog(catalog)
         if max_results is None:

@@ -10,7 +10,6 @@ Recommender (model, embeddings, Chroma) is loaded once per process by `Runtime` 
 """
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from pathlib import Path
@@ -18,12 +17,12 @@ from typing import Any
 
 import gradio as gr
 
-from chatrec.suggestions import EXAMPLES as SUGGESTED_EXAMPLES
-from chatrec.suggestions import PUSHBACK, WELCOME_HINTS
+from chatrec.present.suggestions import EXAMPLES as SUGGESTED_EXAMPLES
+from chatrec.present.suggestions import PUSHBACK, WELCOME_HINTS
 
 from .api import ApiBlocks, clean_text
 from .api import register as register_api
-from .cards import (card_html, esc, preferences_html, reasoning_html, reply_html, status_html, text_html)
+from .cards import card_html, esc, preferences_html, reasoning_html, reply_html, status_html, text_html
 from .filters import Control, constraints_from_values, controls_for, values_from_state
 from .runtime import Runtime
 
@@ -52,8 +51,8 @@ DEFAULT_CONCURRENCY = 1
 MODEL = {"concurrency_id": "model", "concurrency_limit": 1}
 FREE = {"concurrency_limit": None}
 
-# Example prompts and the welcome's hints come from chatrec/suggestions.py, where each phrase's promised state
-# change is written down and tests/test_suggestions.py sends it.
+# Example prompts and the welcome's hints come from chatrec/present/suggestions.py, where each phrase's promised state
+# change is written down and tests/present/test_suggestions.py sends it.
 EXAMPLES = {name: [[phrase] for phrase in phrases] for name, phrases in SUGGESTED_EXAMPLES.items()}
 
 # Runs once when the preference panel mounts. Clicks are delegated from the page root (the document, or the shadow
@@ -231,9 +230,8 @@ class Page:
 
     def turn(self, pending: dict[str, Any] | str, ui: dict[str, Any]):  # noqa: ANN201 - a generator of updates
         """One chat turn, streamed: understood state -> cards -> explanations -> reply with "How I chose"."""
-        from chatrec.events import Cards, Explanation, ExplanationDelta, Replied, Understood
-        from chatrec.faults import FaultError
-        from chatrec.reply import InputError
+        from chatrec.errors import FaultError, InputError
+        from chatrec.pipeline.events import Cards, Explanation, ExplanationDelta, Replied, Understood
 
         text = pending.get("text", "") if isinstance(pending, dict) else pending
         n_ctrl = sum(len(c) for c in self.controls.values())
@@ -260,7 +258,6 @@ class Page:
         rec = self.rt.rec
         noun = self.manifest(ui["catalog"]).item_noun_plural
         with self.rt.session_lock(session.id):
-            before = copy.deepcopy(session.state)
             last = 0.0
             try:
                 for ev in rec.respond_stream(session, text):
@@ -295,24 +292,21 @@ class Page:
                                                    for r in reply.recommendations})
                             else:
                                 entry.update(kind="text", text=reply.text, recs=[])
-            except InputError as e:
-                session.state = before
+            except InputError as e:  # the recommender has put the state back (a turn is a transaction)
                 entry.update(kind="error", status="", text=f"{e}", steps=[])
             except FaultError as e:  # e.g. the Chroma server stopped answering: what happened and what to do
                 log.warning("chat turn failed: %s", e)
-                session.state = before
                 entry.update(kind="error", status="", steps=[],
                              text=f"Sorry, I cannot answer this one: {e}. Your conversation is unchanged.")
             except Exception as e:  # the page stays usable; details go to the server log, not the visitor
                 log.exception("chat turn failed")
-                session.state = before
                 entry.update(kind="error", status="", steps=[],
                              text=f"Sorry, something went wrong on my side ({type(e).__name__}). Your "
                                   "conversation is unchanged: try again, or start a new conversation.")
         yield self.everything(ui)
 
     def feedback(self, ui: dict[str, Any], evt: gr.EventData) -> tuple[Any, ...]:
-        from chatrec.reply import InputError
+        from chatrec.errors import InputError
 
         data = getattr(evt, "_data", None) or {}
         item_id, liked = data.get("item_id"), bool(data.get("liked"))
@@ -329,7 +323,7 @@ class Page:
 
     def remove(self, ui: dict[str, Any], evt: gr.EventData) -> tuple[Any, ...]:
         """Remove one entry of the preference panel through update_state; the next turn uses the edited state."""
-        from chatrec.reply import InputError
+        from chatrec.errors import InputError
 
         data = getattr(evt, "_data", None) or {}
         kind, value = str(data.get("kind") or ""), data.get("value")
@@ -356,7 +350,7 @@ class Page:
         return self.everything(ui)
 
     def apply_filters(self, ui: dict[str, Any], *values: Any) -> tuple[Any, ...]:
-        from chatrec.reply import InputError
+        from chatrec.errors import InputError
 
         session = self.session(ui)
         name = ui["catalog"]
@@ -377,7 +371,7 @@ class Page:
         return self.everything(ui)
 
     def clear_filters(self, ui: dict[str, Any]) -> tuple[Any, ...]:
-        from chatrec.reply import InputError
+        from chatrec.errors import InputError
 
         session = self.session(ui)
         keep = {f for f in session.state.constraints if f not in {c.field for c in self.controls[ui["catalog"]]}}

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from chatrec.manifest import FieldSpec, Manifest
+from chatrec.catalog.manifest import FieldSpec, Manifest
 
 # Parts of a reply's state that the preference panel shows, with the words it uses for them.
 ITEM_LISTS = (("liked_items", "Liked"), ("disliked_items", "Not for me"), ("rejected_items", "Rejected"),

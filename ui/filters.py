@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatrec.catalog import Catalog
+from chatrec.catalog.catalog import Catalog
 
 from .cards import field_label
 

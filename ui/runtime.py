@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from chatrec.catalog import Catalog
+from chatrec.catalog.catalog import Catalog
 from chatrec.settings import Settings
 
 log = logging.getLogger("chatrec.ui")

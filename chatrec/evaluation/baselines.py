@@ -12,8 +12,8 @@ from collections import Counter
 import numpy as np
 import scipy.sparse as sp
 
-from .data import RankSplit
-from .neighbors import NeighborParams, association, core_collab
+from chatrec.evaluation.data import RankSplit
+from chatrec.evaluation.neighbors import NeighborParams, association, core_collab
 
 TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -156,7 +156,7 @@ EASE_LAMBDA = {"games": 100.0, "ml-latest-small": 200.0}
 
 def tune_blend_on_validation(dataset: str, vectors: np.ndarray) -> dict[str, float]:
     """The z-score blend's weights, fitted on the validation split of `dataset` (never the test split)."""
-    from .data import load_rank
+    from chatrec.evaluation.data import load_rank
 
     val = load_rank(dataset, "valid")
     parts = {"cooc": cooc_scores(val), "popularity": np.log1p(popularity_scores(val)),
@@ -167,7 +167,7 @@ def tune_blend_on_validation(dataset: str, vectors: np.ndarray) -> dict[str, flo
 def tune_blend(parts: dict[str, np.ndarray], target_pos: np.ndarray, fixed: str = "cooc",
                grid: tuple[float, ...] = (0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5)) -> dict[str, float]:
     """Coordinate ascent on validation NDCG@10 (weight of `fixed` stays 1)."""
-    from .metrics import per_user
+    from chatrec.evaluation.metrics import per_user
 
     w = {k: (1.0 if k == fixed else 0.3) for k in parts}
 

@@ -3,7 +3,7 @@
 Items come from the data set's item file (Games-6k titles) or the MovieLens import (movies.csv enriched by
 `chatrec.importers.movielens` where it is available). `popularity` and `neighbors` are set from the split's TRAINING
 sequences only (see `importers.neighbors.build`), so the catalog used on the test split never saw a test target.
-The item vectors come from the real embedder through `chatrec.index.Index` (a persistent Chroma folder under
+The item vectors come from the real embedder through `chatrec.catalog.index.Index` (a persistent Chroma folder under
 `<data_dir>/eval/chroma`, so a second run embeds nothing).
 """
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from ..catalog import Catalog
-from ..manifest import Manifest
-from ..settings import Settings
-from .data import RankSplit, movielens_movies, need
+from chatrec.catalog.catalog import Catalog
+from chatrec.catalog.manifest import Manifest
+from chatrec.evaluation.data import RankSplit, movielens_movies, need
+from chatrec.settings import Settings
 
 GAMES_MANIFEST: dict[str, Any] = {
     "name": "eval-games-6k", "domain": "video games", "item_noun": "video game product",
@@ -46,7 +46,7 @@ def eval_settings(settings: Settings | None = None) -> Settings:
 
 
 def games_catalog() -> Catalog:
-    from .data import games_items
+    from chatrec.evaluation.data import games_items
 
     ids, titles = games_items()
     man = Manifest.model_validate(GAMES_MANIFEST)
@@ -56,7 +56,7 @@ def games_catalog() -> Catalog:
 
 def _basic_movies(name: str) -> tuple[Manifest, list[dict[str, Any]]]:
     """Fallback when the MovieLens importer is not available: title, year and genres from movies.csv."""
-    from ..importers import map_genres, movie_manifest, parse_ml_title
+    from chatrec.importers import map_genres, movie_manifest, parse_ml_title
 
     man = movie_manifest(name, "ml-latest-small movies (GroupLens), research use.")
     vocab = man["fields"]["genres"]["vocabulary"]
@@ -78,12 +78,12 @@ def _basic_movies(name: str) -> tuple[Manifest, list[dict[str, Any]]]:
 def movielens_catalog(settings: Settings, rebuild: bool = False) -> Catalog:
     """The ml-latest-small catalog as the product imports it (`<data_dir>/catalogs/eval-ml-latest-small`)."""
     path = Path(settings.data_dir) / "catalogs" / ML_NAME
-    from ..importers.neighbors import RECIPE_FILE
+    from chatrec.rank.signals.neighbors import RECIPE_FILE
 
     stale = not (path / "manifest.json").exists() or '"public_popularity"' not in (path / "manifest.json").read_text() \
         or not (path / RECIPE_FILE).exists()
     if rebuild or stale:  # built before the importer named its public popularity or used the one recipe: import again
-        from ..importers import import_movielens
+        from chatrec.importers import import_movielens
 
         import_movielens(need("ml-latest-small"), ML_NAME, settings)
     return Catalog.load(path, settings)
@@ -114,7 +114,7 @@ def split_catalog(base: Catalog, split: RankSplit, recipe: Any = None, sequence:
     """The evaluation catalog of one split: neighbours and popularity learned from its training sequences by the
     product's own builder (`importers.neighbors.build`) with the dataset's recipe, and `sequence` (from
     `sequence_for`) as its sequence model."""
-    from ..importers.neighbors import build
+    from chatrec.rank.signals.neighbors import build
 
     col = build(split.train_sequences, split.item_ids, recipe or split.dataset)
     return for_split(base, split, col.neighbors, col.popularity, sequence)
@@ -130,13 +130,14 @@ SEQUENCE_IN_CATALOG = {"games": True, "ml-latest-small": False}
 
 def sequence_for(split: RankSplit, settings: Settings, seed: int = 0, log: Any = print,
                  epochs: int | None = None) -> Any:
-    """The split's sequence model (`chatrec.sequence`), trained on its training sequences only, with a fixed number
+    """The split's sequence model (`chatrec.rank.signals.sequence`), trained on its training sequences only, with a
+    fixed number
     of epochs per data set; kept under `<data_dir>/eval/sequence/` by a hash of exactly what it was trained on, so
     `eval tune` and `eval rank` re-runs train nothing."""
     import hashlib
 
-    from ..importers.neighbors import train_sequence
-    from ..sequence import SequenceConfig, SequenceModel
+    from chatrec.rank.signals.neighbors import train_sequence
+    from chatrec.rank.signals.sequence import SequenceConfig, SequenceModel
 
     cfg = SequenceConfig(epochs=epochs or SEQUENCE_EPOCHS.get(split.dataset, 20), seed=seed)
     h = hashlib.sha256(cfg.model_dump_json().encode() + ",".join(split.item_ids).encode())
@@ -174,7 +175,7 @@ class Core:
     """The product's embedder, index and ranker, pointed at an evaluation catalog."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        from ..index import Embedder, Index
+        from chatrec.catalog.index import Embedder, Index
 
         self.settings = eval_settings(settings)
         s = self.settings
@@ -210,7 +211,7 @@ class Core:
         return out
 
     def ranker(self, catalog: Catalog, weights: Any = None, llm: Any = None, n_llm: int | None = None) -> Any:
-        from ..ranking import Ranker
+        from chatrec.rank.ranker import Ranker
 
         return Ranker(catalog, self.index, self.embedder, llm, weights=weights,
                       n_llm=self.settings.n_llm_scored if n_llm is None else n_llm)

@@ -29,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from ..catalog import Catalog, norm_title
-from .data import need, sample_users
-from .metrics import paired, summarize
-from .report import machine, table, weights_sha256, write_outputs
+from chatrec.catalog.catalog import Catalog, norm_title
+from chatrec.evaluation.data import need, sample_users
+from chatrec.evaluation.metrics import paired, summarize
+from chatrec.evaluation.report import machine, table, weights_sha256, write_outputs
 
 KS = (1, 10, 50)
 TURNS = 5
@@ -167,8 +167,8 @@ def play(rec: Any, catalog: Catalog, dlg: Dialogue, keyword_turn: bool = True) -
 
 
 def _tiny_catalog(settings: Any, n: int, seed: int) -> tuple[Catalog, list[Dialogue], dict[str, int]]:
-    from ..importers import write_catalog
-    from .catalogs import ML_NAME, _basic_movies
+    from chatrec.evaluation.catalogs import ML_NAME, _basic_movies
+    from chatrec.importers import write_catalog
 
     man, items = _basic_movies(ML_NAME)
     full = Catalog(ML_NAME, Path("."), man, items, {})
@@ -207,9 +207,9 @@ def run(dialogues: int | None = None, seed: int = 0, json_path: Path | None = No
         keyword_turn: bool = True) -> dict[str, dict[str, Any]]:
     """Run the conversation evaluation; `tiny` (smoke tests) uses a small catalog from movies.csv alone;
     `keyword_turn` False: the seeker never quotes a catalog keyword (results marked `keyword_turn: false`)."""
-    from ..agent import Recommender
-    from ..settings import Settings
-    from .catalogs import Core, movielens_catalog
+    from chatrec.evaluation.catalogs import Core, movielens_catalog
+    from chatrec.recommender import Recommender
+    from chatrec.settings import Settings
 
     t0 = time.time()
     core = Core((settings or Settings()).model_copy(update={"llm_explanations": False}))
@@ -237,7 +237,7 @@ def run(dialogues: int | None = None, seed: int = 0, json_path: Path | None = No
     results["retrieval"] = {**summ(played), **extra, "llm": "none"}
     sample: list[dict] = []
     if llm:
-        from .llm_rank import open_model
+        from chatrec.evaluation.llm_rank import open_model
 
         model = open_model(core.settings, llm)
         rec_llm = Recommender(core.settings, model, core.embedder, core.index)

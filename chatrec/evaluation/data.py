@@ -27,15 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from ..settings import ROOT
+from chatrec.errors import DataMissing
+from chatrec.settings import ROOT
 
 HISTORY = 50
 N_CANDIDATES = 20
 NEG_SEED = 2024  # negatives for validation lists and ml-latest-small (fixed: --seed only picks users and inits)
-
-
-class DataMissing(RuntimeError):
-    """A public data set is not where the harness looks for it."""
 
 
 def shared_dir() -> Path:

@@ -21,14 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from .data import RankSplit
+from chatrec.evaluation.data import RankSplit
 
 Message = dict[str, str]
 
 
 def model_sha256(path: str | Path) -> str:
     """The model file's sha256 (pinned value for the default model; others hashed once and remembered)."""
-    from ..model_files import DEFAULT_SHA256, DEFAULT_SIZE, sha256_file
+    from chatrec.llm.files import DEFAULT_SHA256, DEFAULT_SIZE, sha256_file
 
     p = Path(path)
     st = p.stat()
@@ -148,8 +148,8 @@ class CachedModel:
 
 def open_model(settings: Any, model: str | None = None) -> CachedModel:
     """The configured model (default 1.5B, 'small', 'smoke' or a GGUF path) behind the score cache."""
-    from ..llm import LlamaCppModel
-    from ..model_files import resolve_model
+    from chatrec.llm.files import resolve_model
+    from chatrec.llm.models import LlamaCppModel
 
     name = model or settings.model
     path = resolve_model(name, Path(settings.data_dir))

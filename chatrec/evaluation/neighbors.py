@@ -1,4 +1,4 @@
-"""The evaluation's view of the neighbours: the one builder lives in `chatrec.importers.neighbors` (the product's
+"""The evaluation's view of the neighbours: the one builder lives in `chatrec.rank.signals.neighbors` (the product's
 imports use it too); this adds `core_collab`, what the core's co-occurrence component computes, for tuning.
 """
 from __future__ import annotations
@@ -6,8 +6,18 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..importers.neighbors import (RECIPES, NeighborParams, association, build, item_counts, learn, pair_matrix,
-                                   recency_popularity, to_neighbors, top_k)
+from chatrec.rank.signals.neighbors import (
+    RECIPES,
+    NeighborParams,
+    association,
+    build,
+    item_counts,
+    learn,
+    pair_matrix,
+    recency_popularity,
+    to_neighbors,
+    top_k,
+)
 
 __all__ = ["RECIPES", "NeighborParams", "association", "build", "core_collab", "item_counts", "learn", "pair_matrix",
            "recency_popularity", "to_neighbors", "top_k"]

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from . import baselines as B
-from .data import RankSplit, load_rank, sample_users
-from .metrics import paired, per_user, summarize
-from .report import machine, table, weights_sha256, write_outputs
+from chatrec.evaluation import baselines as B
+from chatrec.evaluation.data import RankSplit, load_rank, sample_users
+from chatrec.evaluation.metrics import paired, per_user, summarize
+from chatrec.evaluation.report import machine, table, weights_sha256, write_outputs
 
 ALL_METHODS = ["random", "popularity", "bm25", "embedding", "cooc", "ease", "sasrec", "blend", "chatrec"]
 METRICS = ["ndcg@1", "ndcg@5", "ndcg@10", "hr@1", "hr@5", "hr@10"]
@@ -45,7 +45,7 @@ def core_scores(ranker: Any, catalog: Any, ev: RankSplit, use_llm: bool = False,
     """Scores and components from the product's `Ranker.rank` for every user (state.liked_items = history)."""
     from tqdm import tqdm
 
-    from ..state import DialogueState
+    from chatrec.dialogue.state import DialogueState
 
     ids = ev.item_ids
     scores = np.zeros(ev.candidates.shape)
@@ -76,7 +76,14 @@ def run(dataset: str, users: int | None = None, seed: int = 0, json_path: Path |
         quiet: bool = False, tiny: int | None = None, cold: float | None = None) -> dict[str, dict[str, Any]]:
     """Run the ranking evaluation; `tiny` (smoke tests) shrinks the data to that many users and their items;
     `cold` holds out that fraction of the test targets as new items (`data.cold_items`)."""
-    from .catalogs import SEQUENCE_IN_CATALOG, Core, base_catalog, eval_settings, sequence_for, split_catalog
+    from chatrec.evaluation.catalogs import (
+        SEQUENCE_IN_CATALOG,
+        Core,
+        base_catalog,
+        eval_settings,
+        sequence_for,
+        split_catalog,
+    )
 
     t0 = time.time()
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
@@ -84,11 +91,11 @@ def run(dataset: str, users: int | None = None, seed: int = 0, json_path: Path |
     methods = [m for m in (methods or ALL_METHODS) if m not in ("llm", "chatrec+llm")]  # both implied by --llm
     split = load_rank(dataset, "test")
     if tiny:
-        from .data import shrink
+        from chatrec.evaluation.data import shrink
 
         split = shrink(split, tiny, seed)
     if cold:
-        from .data import cold_items
+        from chatrec.evaluation.data import cold_items
 
         split = cold_items(split, cold, seed)
     rows = sample_users(len(split.users), users, seed)
@@ -110,7 +117,7 @@ def run(dataset: str, users: int | None = None, seed: int = 0, json_path: Path |
     core = None
     need_core = any(m in methods for m in ("embedding", "chatrec", "blend")) or llm
     if need_core:
-        from ..settings import Settings
+        from chatrec.settings import Settings
 
         core = Core(settings or Settings())
         base = base_catalog(split.dataset, core.settings, split.item_ids if tiny else None)
@@ -137,7 +144,7 @@ def run(dataset: str, users: int | None = None, seed: int = 0, json_path: Path |
     seqm = None
     if "sasrec" in methods or ("chatrec" in methods or llm) and SEQUENCE_IN_CATALOG.get(split.dataset):
         # one model: the `sasrec` row and the catalog's (chatrec's `sequence` component)
-        from ..settings import Settings
+        from chatrec.settings import Settings
 
         t = time.time()
         seqm = sequence_for(split, core.settings if core else eval_settings(settings or Settings()), seed,
@@ -188,7 +195,7 @@ def run(dataset: str, users: int | None = None, seed: int = 0, json_path: Path |
                 d = paired(per["chatrec"]["ndcg@10"], per[name]["ndcg@10"], seed=seed)
                 results["chatrec"][f"vs_{name}_ndcg@10_diff"] = d["mean"]
                 results["chatrec"][f"vs_{name}_ndcg@10_se"] = d["se"]
-    from ..ranking import Weights
+    from chatrec.rank.ranker import Weights
 
     w = Weights.load()
     meta = {"dataset": split.dataset, "split": "test", "users": n, "seed": seed, "date": dt.date.today().isoformat(),
@@ -219,7 +226,7 @@ def run(dataset: str, users: int | None = None, seed: int = 0, json_path: Path |
 
 
 def _recipe(dataset: str) -> dict[str, Any]:
-    from .neighbors import RECIPES
+    from chatrec.evaluation.neighbors import RECIPES
 
     r = RECIPES.get(dataset)
     return r.as_dict() if r else {}
@@ -229,7 +236,7 @@ def _llm_methods(llm: str, llm_users: int, seed: int, ev: RankSplit, split: Rank
                  results: dict, per: dict, extra: dict, say: Any, progress: bool, alone: bool = True) -> None:
     """`llm` (Yes/No scores alone, recency-focused prompt; skipped when `alone` is False) and `chatrec+llm` (the
     core with its LLM stage) on a seeded sample, with the paired difference against `chatrec` on the same users."""
-    from .llm_rank import llm_scores, open_model
+    from chatrec.evaluation.llm_rank import llm_scores, open_model
 
     rows = sample_users(len(ev.users), llm_users, seed + 1)
     sub = ev.subset(rows)
@@ -241,7 +248,7 @@ def _llm_methods(llm: str, llm_users: int, seed: int, ev: RankSplit, split: Rank
         s = llm_scores(sub, model, progress=progress)
         results["llm"], per_llm = _metrics(s, sub, seed, ex)
         say(f"[rank] llm: ndcg@10 {results['llm']['ndcg@10']:.4f} on {len(rows)} users ({time.time() - t:.0f}s)")
-    from ..ranking import JUDGE_HEAD
+    from chatrec.rank.ranker import JUDGE_HEAD
 
     ranker = core.ranker(cat, llm=model, n_llm=core.settings.n_llm_scored or JUDGE_HEAD)  # the judge switched on
     t = time.time()

@@ -2,7 +2,8 @@
 
 Each user's ratings sorted by time (ties by movieId); the last 20% (at least one) are held out; everything before
 is training for every method. Methods: global mean, user mean, item mean, the bias baseline (mu + b_u + b_i),
-`chatrec` (chatrec.rating.RatingModel, the product's predictor: biases + item neighbourhood + recency-weighted user
+`chatrec` (chatrec.rank.signals.rating.RatingModel, the product's predictor: biases + item neighbourhood +
+recency-weighted user
 bias + per-user genre bias), and with --llm the LLM prompted with the user's rated history (Chat-Rec / "Is
 ChatGPT a good recommender" style) and a least-squares blend of `chatrec` and the LLM (2-fold cross-fitted on the
 LLM's sample).
@@ -16,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from ..rating import RatingModel, item_features
-from .catalogs import eval_settings, movielens_catalog
-from .data import movielens_movies, movielens_ratings, sample_users
-from .metrics import paired, rating_summary
-from .report import machine, table, weights_sha256, write_outputs
+from chatrec.evaluation.catalogs import eval_settings, movielens_catalog
+from chatrec.evaluation.data import movielens_movies, movielens_ratings, sample_users
+from chatrec.evaluation.metrics import paired, rating_summary
+from chatrec.evaluation.report import machine, table, weights_sha256, write_outputs
+from chatrec.rank.signals.rating import RatingModel, item_features
 
 ANCHORS = {"Chat-Rec on ML-100k, other data (Gao et al. 2023)": {"rmse": 0.785}}
 
@@ -100,7 +101,8 @@ def run(users: int | None = None, seed: int = 0, json_path: Path | None = None, 
     meta = {"dataset": "ml-latest-small", "split": "per user: last 20% of ratings by time (at least 1) held out, "
             "ties by movieId", "users": n_users, "held_out_ratings": len(test), "training_ratings": len(train),
             "seed": seed, "date": dt.date.today().isoformat(), "machine": machine(),
-            "chatrec_predictor": "chatrec.rating.RatingModel (biases + item neighbourhood, recency-weighted user bias, "
+            "chatrec_predictor": "chatrec.rank.signals.rating.RatingModel (biases + item neighbourhood, "
+                                 "recency-weighted user bias, "
                                  "per-user genre bias, item-bias prior from the catalog fields incl. the "
                                  "audience score)",
             "seconds": round(time.time() - t0)}
@@ -117,9 +119,9 @@ def _llm(llm: str, n: int, seed: int, test: list, hist: dict, preds: dict, truth
          results: dict, extra: dict, settings: Any, progress: bool) -> None:
     from tqdm import tqdm
 
-    from ..settings import Settings
-    from .catalogs import eval_settings
-    from .llm_rank import open_model
+    from chatrec.evaluation.catalogs import eval_settings
+    from chatrec.evaluation.llm_rank import open_model
+    from chatrec.settings import Settings
 
     s = eval_settings(settings or Settings())
     model = open_model(s, llm)

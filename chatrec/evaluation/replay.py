@@ -29,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from ..catalog import Catalog
-from .converse_eval import resolver
-from .data import REDIAL_MENTION, redial_name, redial_test, redial_text, sample_users
-from .report import machine, table, weights_sha256, write_outputs
+from chatrec.catalog.catalog import Catalog
+from chatrec.evaluation.converse_eval import resolver
+from chatrec.evaluation.data import REDIAL_MENTION, redial_name, redial_test, redial_text, sample_users
+from chatrec.evaluation.report import machine, table, weights_sha256, write_outputs
 
 KS = (1, 10, 50)
 HALF_SEED = 2018  # the tuning / held-out halves of the test dialogues (`halves`); fixed so tuning never sees held-out
@@ -98,7 +98,7 @@ def build_dialogues(raw: list[dict[str, Any]], catalog: Catalog) -> tuple[list[R
 def recorded_sources(log: list[tuple[dict[str, list[str]], float]]) -> Iterator[None]:
     """Record what `candidates.candidate_sources` returns each time the product calls it (and its ms); the function
     itself runs unchanged."""
-    from .. import candidates
+    from chatrec.candidates import sources as candidates
 
     orig = candidates.candidate_sources
 
@@ -119,7 +119,7 @@ def recorded_sources(log: list[tuple[dict[str, list[str]], float]]) -> Iterator[
 def recorded_rankings(log: list[tuple[list[str], list[dict[str, float]]]]) -> Iterator[None]:
     """Record the ids and score components of every `Ranker.rank` call (the ranking runs unchanged): what
     `eval tune-talk` re-weighs."""
-    from ..ranking import Ranker
+    from chatrec.rank.ranker import Ranker
 
     orig = Ranker.rank
 
@@ -143,7 +143,7 @@ def _as_shipped() -> Iterator[None]:
 @contextmanager
 def _history_weights() -> Iterator[None]:
     """The ranker without its conversation overrides (`talk_weights=False`): the 'before' of a paired comparison."""
-    from ..ranking import Weights
+    from chatrec.rank.ranker import Weights
 
     orig = Weights.for_state
     Weights.for_state = lambda self, state: self.weights  # type: ignore[method-assign]
@@ -169,7 +169,7 @@ def play(rec: Any, catalog: Catalog, dlg: ReplayDialogue, pop_rank: dict[str, in
     """Replay one dialogue; per target: its rank in the product's ranking and in popularity, and its sources.
     With `rank_log` (filled by `recorded_rankings`), `captured` gets (target, ids, components) of the ranking each
     target is scored against."""
-    from ..reply import InputError
+    from chatrec.errors import InputError
 
     session = rec.new_session(catalog.name)
     session.state.as_of_year = as_of_year
@@ -253,9 +253,9 @@ def _llm_rows(results: dict[str, dict[str, Any]], core: Any, catalog: Catalog, c
     seeded sample of the dialogues with targets; rules only on the same dialogues; the paired difference."""
     from tqdm import tqdm
 
-    from ..agent import Recommender
-    from .llm_rank import open_model
-    from .metrics import paired
+    from chatrec.evaluation.llm_rank import open_model
+    from chatrec.evaluation.metrics import paired
+    from chatrec.recommender import Recommender
 
     model = open_model(core.settings, llm)
     rec = Recommender(core.settings.model_copy(update={"understanding_llm": "auto"}), model, core.embedder,
@@ -284,9 +284,9 @@ def _llm_rows(results: dict[str, dict[str, Any]], core: Any, catalog: Catalog, c
 def _tiny_catalog(settings: Any, raw: list[dict[str, Any]], seed: int) -> Catalog:
     """A small catalog for smoke tests: the movies the sampled dialogues name plus 150 seeded others, from movies.csv
     with popularity = rating count (the full import embeds 9,742 films: minutes)."""
-    from ..importers import write_catalog
-    from .catalogs import ML_NAME, _basic_movies
-    from .data import movielens_ratings
+    from chatrec.evaluation.catalogs import ML_NAME, _basic_movies
+    from chatrec.evaluation.data import movielens_ratings
+    from chatrec.importers import write_catalog
 
     man, items = _basic_movies(ML_NAME)
     full = Catalog(ML_NAME, Path("."), man, items, {})
@@ -313,9 +313,9 @@ def run(dialogues: int | None = None, seed: int = 0, json_path: Path | None = No
     plays a seeded `llm_dialogues` of the chosen dialogues, paired against rules only on the same ones."""
     from tqdm import tqdm
 
-    from ..agent import Recommender
-    from ..settings import Settings
-    from .catalogs import Core, movielens_catalog
+    from chatrec.evaluation.catalogs import Core, movielens_catalog
+    from chatrec.recommender import Recommender
+    from chatrec.settings import Settings
 
     t0 = time.time()
     core = Core((settings or Settings()).model_copy(update={"llm_explanations": False}))

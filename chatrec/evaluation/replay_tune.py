@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ranking import WEIGHTS_FILE, TalkWeights, Weights
+from chatrec.rank.ranker import WEIGHTS_FILE, TalkWeights, Weights
 
 # Not tuned here: `disliked_similarity` and `already_shown` weigh the user's reactions to the product's own cards.
 # A replayed seeker never sees those cards, so the replay cannot measure them (tuned, it learned to repeat shown
@@ -45,12 +45,19 @@ def capture(seed: int = 0, dialogues: int | None = None, half: str = "tune", set
     target's row (-1: not a candidate). Returns the captures, the number of targets, and selection counts."""
     from tqdm import tqdm
 
-    from ..agent import Recommender
-    from ..settings import Settings
-    from .catalogs import Core, movielens_catalog
-    from .data import redial_test, sample_users
-    from .replay import (HALF_SEED, build_dialogues, halves, play, popularity_order, recorded_rankings,
-                         recorded_sources)
+    from chatrec.evaluation.catalogs import Core, movielens_catalog
+    from chatrec.evaluation.data import redial_test, sample_users
+    from chatrec.evaluation.replay import (
+        HALF_SEED,
+        build_dialogues,
+        halves,
+        play,
+        popularity_order,
+        recorded_rankings,
+        recorded_sources,
+    )
+    from chatrec.recommender import Recommender
+    from chatrec.settings import Settings
 
     core = Core((settings or Settings()).model_copy(update={"llm_explanations": False}))
     raw = redial_test()

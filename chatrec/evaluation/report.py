@@ -8,7 +8,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from ..ranking import WEIGHTS_FILE
+from chatrec.rank.ranker import WEIGHTS_FILE
 
 
 def weights_sha256(path: Path = WEIGHTS_FILE) -> str:

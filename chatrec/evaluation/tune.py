@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ..ranking import WEIGHTS_FILE, Weights
-from .metrics import per_user
+from chatrec.evaluation.metrics import per_user
+from chatrec.rank.ranker import WEIGHTS_FILE, Weights
 
 FIXED = {"semantic": 1.0, "liked_similarity": 0.8, "not_yet_released": -2.0}
 RECENCY = (1.0, 0.9, 0.8, 0.7, 0.6)
@@ -38,10 +38,10 @@ def _ndcg(scores: np.ndarray, target_pos: np.ndarray) -> float:
 
 def collect(dataset: str, core: Any, progress: bool = True, seed: int = 0) -> dict[str, Any]:
     """Validation components from the core, plus the exact co-occurrence component for every recency value."""
-    from .catalogs import SEQUENCE_IN_CATALOG, base_catalog, for_split, sequence_for
-    from .data import load_rank
-    from .neighbors import RECIPES, core_collab, learn, recency_popularity, to_neighbors
-    from .rank_eval import core_scores
+    from chatrec.evaluation.catalogs import SEQUENCE_IN_CATALOG, base_catalog, for_split, sequence_for
+    from chatrec.evaluation.data import load_rank
+    from chatrec.evaluation.neighbors import RECIPES, core_collab, learn, recency_popularity, to_neighbors
+    from chatrec.evaluation.rank_eval import core_scores
 
     val = load_rank(dataset, "valid")
     p = RECIPES[dataset]
@@ -103,10 +103,10 @@ def fit(data: dict[str, dict[str, Any]], start: dict[str, float],
 
 
 def run(datasets: list[str], seed: int = 0, write: bool = True, progress: bool = True) -> dict[str, Any]:
-    from ..settings import Settings
-    from .catalogs import Core
-    from .neighbors import RECIPES
-    from .rank_eval import core_scores
+    from chatrec.evaluation.catalogs import Core
+    from chatrec.evaluation.neighbors import RECIPES
+    from chatrec.evaluation.rank_eval import core_scores
+    from chatrec.settings import Settings
 
     core = Core(Settings())
     data = {ds: collect(ds, core, progress, seed) for ds in datasets}

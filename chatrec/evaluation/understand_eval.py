@@ -16,19 +16,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..catalog import Catalog
-from ..settings import Settings
-from ..state import DialogueState
-from ..understanding import Understanding, apply, understand
+from chatrec.catalog.catalog import Catalog
+from chatrec.dialogue.state import DialogueState
+from chatrec.dialogue.understanding import Understanding
+from chatrec.errors import BenchError
+from chatrec.read.understand import apply, understand
+from chatrec.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "tests" / "data" / "phrasings.jsonl"
 KINDS = {"genres": "g", "people": "p", "keywords": "k", "moods": "m"}
 AS_OF_YEAR = 2026  # relative dates ('the last ten years') are labelled against this year
-
-
-class BenchError(ValueError):
-    """A benchmark file that cannot be read, with the line that is wrong."""
 
 
 def expected_facts(spec: str) -> set[str]:
@@ -143,7 +141,7 @@ def run(path: Path | None, json_out: Path | None, llm: str | None = None, llm_mo
                    llm_mode="never")
     result: dict[str, Any] = {"benchmark": str(path or BENCH), "rules": run_rows(rows, settings=settings)}
     if llm:
-        from .llm_rank import open_model
+        from chatrec.evaluation.llm_rank import open_model
 
         result["llm"] = {"model": llm, "llm_mode": llm_mode,
                          **run_rows(rows, open_model(settings, llm), llm_mode, settings)}

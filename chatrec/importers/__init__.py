@@ -6,14 +6,14 @@
 - `neighbors`: the collaborative signals learned from interactions;
 - `common`: writing a validated catalog folder, the movies manifest, genre mapping and text helpers.
 
-The command line (`python -m chatrec catalog import ...`) is in `chatrec.cli`.
+The command line (`python -m chatrec catalog import ...`) is in `chatrec.cli.main`.
 """
 from __future__ import annotations
 
-from .common import ImportResult, catalogs_dir, map_genres, movie_manifest, write_catalog
-from .movielens import import_movielens, parse_ml_title
-from .table import import_table, infer_manifest, read_rows
-from .wikipedia import import_wikipedia
+from chatrec.importers.common import ImportResult, catalogs_dir, map_genres, movie_manifest, write_catalog
+from chatrec.importers.movielens import import_movielens, parse_ml_title
+from chatrec.importers.table import import_table, infer_manifest, read_rows
+from chatrec.importers.wikipedia import import_wikipedia
 
 __all__ = ["ImportResult", "catalogs_dir", "import_movielens", "import_table", "import_wikipedia", "infer_manifest",
            "map_genres", "movie_manifest", "parse_ml_title", "read_rows", "write_catalog"]

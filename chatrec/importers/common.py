@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..catalog import CatalogError, norm_title, validate_folder
-from ..manifest import Manifest
-from ..settings import ROOT, Settings
+from chatrec.catalog.catalog import norm_title, validate_folder
+from chatrec.catalog.manifest import Manifest
+from chatrec.errors import CatalogError
+from chatrec.settings import ROOT, Settings
 
 NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_.-]{0,38}[a-z0-9])?$")
 MOVIES_MANIFEST = ROOT / "catalog" / "movies" / "manifest.json"
@@ -43,7 +44,6 @@ GENRE_MAP: dict[str, tuple[tuple[str, ...], str | None]] = {
     "live action": ((), None), "independent": ((), "independent film"), "teen": ((), "teen"),
     "erotic": ((), "erotic"), "political": ((), "political"),
 }
-
 
 
 @dataclass
@@ -95,13 +95,13 @@ def write_catalog(name: str, manifest: dict[str, Any], items: list[dict[str, Any
         (tmp / "errata.json").write_text("[]\n", encoding="utf-8")
         (tmp / "neighbors.json").write_text(json.dumps(neighbors or {}, separators=(",", ":")), encoding="utf-8")
         if recipe is not None:
-            from .neighbors import RECIPE_FILE
+            from chatrec.rank.signals.neighbors import RECIPE_FILE
 
             (tmp / RECIPE_FILE).write_text(json.dumps(recipe, indent=2) + "\n", encoding="utf-8")
-        if rating is not None:  # a chatrec.rating.RatingModel fitted on the catalog's ratings
+        if rating is not None:  # a chatrec.rank.signals.rating.RatingModel fitted on the catalog's ratings
             rating.save(tmp / "rating_model.json")
-        if sequence is not None:  # a chatrec.sequence.SequenceModel over these items
-            from ..sequence import FILE_NAME
+        if sequence is not None:  # a chatrec.rank.signals.sequence.SequenceModel over these items
+            from chatrec.rank.signals.sequence import FILE_NAME
 
             sequence.save(tmp / FILE_NAME)
         problems = validate_folder(tmp)

@@ -11,20 +11,28 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from ..catalog import CatalogError
-from ..manifest import Manifest
-from ..settings import Settings
-from .common import ImportResult, _cast, _dedupe, _names, clean_text, map_genres, movie_manifest, words, \
-    write_catalog
-from .melu import RATINGS, read_melu
-from .neighbors import build, popularity_value, sequences_by_user, train_sequence
-from .table import _is_num
-from .tmdb import LANGUAGES, _json_names, read_tmdb
-from .wikipedia import WikiIndex, read_wikipedia
+from chatrec.catalog.manifest import Manifest
+from chatrec.errors import CatalogError
+from chatrec.importers.common import (
+    ImportResult,
+    _cast,
+    _dedupe,
+    _names,
+    clean_text,
+    map_genres,
+    movie_manifest,
+    words,
+    write_catalog,
+)
+from chatrec.importers.melu import RATINGS, read_melu
+from chatrec.importers.table import _is_num
+from chatrec.importers.tmdb import LANGUAGES, _json_names, read_tmdb
+from chatrec.importers.wikipedia import WikiIndex, read_wikipedia
+from chatrec.rank.signals.neighbors import build, popularity_value, sequences_by_user, train_sequence
+from chatrec.settings import Settings
 
 _ARTICLE_END = re.compile(r"^(.*), (The|A|An|Le|La|Les|L'|Il|El|Lo|Gli|I|Der|Die|Das|Los|Las|Un|Une|Det|Den|De|"
                           r"Het|Ein|Eine|O|Os|As)$")
-
 
 
 def display_title(t: str) -> str:
@@ -68,7 +76,8 @@ def import_movielens(folder: Path, name: str = "movielens", settings: Settings |
     to the MovieLens folder (tmdb-5000/, ml-1m-meta-melu/, wikipedia-movie-data/); None or False: do not use it.
     Every rating is an interaction: each user's ratings in time order (ties by movieId), the sequences the
     evaluation reads, give neighbours and popularity through `importers.neighbors.build` with the named `recipe`
-    (stored in the folder), and with `sequence_epochs` > 0 the catalog's sequence model (`chatrec.sequence`)."""
+    (stored in the folder), and with `sequence_epochs` > 0 the catalog's sequence model
+    (`chatrec.rank.signals.sequence`)."""
     t0 = time.time()
     settings = settings or Settings()
     folder = Path(folder)
@@ -191,7 +200,7 @@ def import_movielens(folder: Path, name: str = "movielens", settings: Settings |
             it["popularity"] = popularity_value(p)
         if sequence_epochs > 0:
             sequence = train_sequence(seqs, ids, sequence_epochs)
-        from ..rating import RatingModel, item_features
+        from chatrec.rank.signals.rating import RatingModel, item_features
 
         rating = RatingModel.fit([(str(u), items[pos[m]]["id"], rt) for u, m, rt, _ in data if m in pos],
                                  item_groups={it["id"]: it.get("genres", []) for it in items},

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..catalog import CatalogError
-from ..manifest import Manifest
-from ..settings import Settings
-from .common import ImportResult, _dedupe, slug, words, write_catalog
+from chatrec.catalog.manifest import Manifest
+from chatrec.errors import CatalogError
+from chatrec.importers.common import ImportResult, _dedupe, slug, words, write_catalog
+from chatrec.settings import Settings
 
 csv.field_size_limit(sys.maxsize)
 

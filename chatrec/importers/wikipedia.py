@@ -12,9 +12,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from ..catalog import CatalogError
-from ..settings import Settings
-from .common import ImportResult, _cast, clean_text, join_key, map_genres, movie_manifest, slug, words, write_catalog
+from chatrec.errors import CatalogError
+from chatrec.importers.common import (
+    ImportResult,
+    _cast,
+    clean_text,
+    join_key,
+    map_genres,
+    movie_manifest,
+    slug,
+    words,
+    write_catalog,
+)
+from chatrec.settings import Settings
 
 
 def read_wikipedia(folder: Path) -> list[dict[str, Any]]:
@@ -26,7 +36,6 @@ def read_wikipedia(folder: Path) -> list[dict[str, Any]]:
     if not films:
         raise CatalogError(f"{folder}: no Wikipedia film files (*.json arrays)")
     return films
-
 
 
 class WikiIndex:

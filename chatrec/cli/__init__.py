@@ -1,0 +1,1 @@
+"""Command line: `python -m chatrec ...`, one module per command group."""

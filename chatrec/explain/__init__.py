@@ -1,0 +1,1 @@
+"""Explanations: true ties between an item and the user, the model's phrase, the fact check, their quality."""

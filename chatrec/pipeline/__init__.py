@@ -1,0 +1,1 @@
+"""One turn as typed stages over a TurnContext: the events it streams and the reply it ends with."""

@@ -1,0 +1,1 @@
+"""Ranking: the ranker, its scored components and weights; learned signals live in signals/."""

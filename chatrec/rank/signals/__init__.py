@@ -1,0 +1,1 @@
+"""Learned signals a catalog may carry: co-occurrence neighbours, the sequence model, rating prediction."""
