@@ -14,7 +14,7 @@ from chatrec.dialogue.feedback import FeedbackLog, state_events
 from chatrec.dialogue.state import DialogueState, Session
 from chatrec.dialogue.transitions import apply_feedback
 from chatrec.errors import InputError
-from chatrec.explain.explanation import PhraseCache
+from chatrec.explain.cache import PhraseCache
 from chatrec.llm.models import ChatModel
 from chatrec.pipeline.context import TurnContext, TurnDeps
 from chatrec.pipeline.events import Replied, TurnEvent

@@ -137,7 +137,7 @@ def test_stream_order_cards_before_explanations(rec) -> None:
 def test_explanations_checked_and_share_reported(rec) -> None:
     s = rec.new_session()
     r = rec.respond(s, "an epic fantasy adventure")
-    from chatrec.explain.explanation import check, context
+    from chatrec.explain.factcheck import check, context
 
     for x in r.recommendations:  # the model's phrase and code's ties to the user, checked as a whole
         if x.explanation_source == "llm":

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from chatrec.evaluation.data import RankSplit
+from chatrec.explain.prompts import render
 
 Message = dict[str, str]
 
@@ -164,19 +165,15 @@ VERBS = {"games": ("bought", "buy", "product"), "ml-latest-small": ("watched", "
 
 def recency_prompt(titles: list[str], dataset: str, max_items: int = 20) -> list[Message]:
     """The stable prefix for one user: system, then the recency-focused history (most recent `max_items`)."""
-    past, _, noun = VERBS.get(dataset, ("liked", "like", "item"))
-    hist = titles[-max_items:]
-    lines = "\n".join(f"{n}. {t}" for n, t in enumerate(hist, 1))
-    return [{"role": "system", "content": f"You are a recommender system. Given a user's history, you judge whether "
-                                          f"the user will {VERBS.get(dataset, ('', 'like', ''))[1]} a candidate "
-                                          f"{noun} next. Answer with one word: Yes or No."},
-            {"role": "user", "content": f"I've {past} the following {noun}s in the past in order:\n{lines}\n"
-                                        f"Note that my most recently {past} {noun} is {hist[-1] if hist else 'none'}."}]
+    past, verb, noun = VERBS.get(dataset, ("liked", "like", "item"))
+    return [{"role": "system", "content": render("recency_system.j2", verb=verb, noun=noun)},
+            {"role": "user", "content": render("recency_history.j2", past=past, noun=noun,
+                                               history=titles[-max_items:])}]
 
 
 def recency_question(title: str, dataset: str) -> str:
     _, verb, noun = VERBS.get(dataset, ("liked", "like", "item"))
-    return f"Would I {verb} this {noun} next: {title}? Answer Yes or No."
+    return render("recency_question.j2", verb=verb, noun=noun, title=title)
 
 
 def llm_scores(split: RankSplit, model: CachedModel, titles: list[str] | None = None,

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict
 
 from chatrec.catalog.catalog import PEOPLE_FIELDS, Catalog
 from chatrec.dialogue.state import DialogueState
-from chatrec.explain.explanation import STOP, check, context, user_words
+from chatrec.explain.factcheck import check, context
+from chatrec.explain.ties import STOP, user_words
 
 STOCK = re.compile(r"\b(?:fits? your (?:description|criteria|preferences|request|taste)|great choice|perfect choice|"
                    r"perfect fit|perfect for you|matches your (?:preferences|criteria|request)|based on your "

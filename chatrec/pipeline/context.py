@@ -15,7 +15,7 @@ from chatrec.dialogue.feedback import FeedbackLog
 from chatrec.dialogue.state import DialogueState, Session
 from chatrec.dialogue.transitions import record_turn
 from chatrec.dialogue.understanding import Understanding
-from chatrec.explain.explanation import PhraseCache
+from chatrec.explain.cache import PhraseCache
 from chatrec.llm.models import ChatModel
 from chatrec.pipeline.events import Replied
 from chatrec.pipeline.reply import Recommendation, Reply, Step

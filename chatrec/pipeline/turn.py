@@ -16,7 +16,7 @@ from chatrec.dialogue.feedback import state_events
 from chatrec.dialogue.state import DialogueState
 from chatrec.dialogue.transitions import apply_understanding, record_shown, record_turn
 from chatrec.dialogue.understanding import Understanding
-from chatrec.explain.explanation import explain, explain_all
+from chatrec.explain.stream import explain, explain_all
 from chatrec.pipeline.context import TurnContext
 from chatrec.pipeline.events import Cards, Explanation, ExplanationDelta, Replied, TurnEvent, Understood
 from chatrec.pipeline.reply import Recommendation, Step
@@ -168,7 +168,7 @@ def _fit(ctx: TurnContext, item_id: str) -> Replied:
     text = answer_fit(cat, st, cat.by_id[item_id], place)
     ctx.steps.append(Step(name="fit", detail=f"ranked {cat.label(cat.by_id[item_id])} among {len(ranked)} candidates "
                           f"(place {place[0] if place else '-'}); rating model: "
-                          f"{'yes' if cat.rating is not None else 'none in this catalog'}",
+                          f"{'yes' if cat.learned.rating is not None else 'none in this catalog'}",
                           counts={"ms": round((time.perf_counter() - t0) * 1000, 1)}))
     return ctx.finish(text, "fit", [item_id])
 

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from chatrec.catalog.catalog import Catalog
 from chatrec.dialogue.state import DialogueState
+from chatrec.explain.prompts import render
 from chatrec.llm.models import ChatModel
 from chatrec.read.reader import normalise_numbers
 
@@ -34,20 +35,14 @@ def update_schema(catalog: Catalog) -> dict[str, Any]:
 
 
 def _system_prompt(catalog: Catalog) -> str:
-    m = catalog.manifest
-    return (f"You extract a user's {m.item_noun} preferences from their latest message into JSON. "
-            "Only record what the message itself says; leave a field empty or null when the message does not "
-            "mention it. Titles: copy only titles the user names in this message. "
-            "Numbers: convert hours to minutes (2 hours = 120), decades to years (the 90s = 1990 to 1999). "
-            "'excluded_*' only for things the user rejects (no, not, without, avoid). "
-            "intent is 'question' when the user asks a fact about an item already shown, 'recommend' when they want "
-            "suggestions or change what they want.")
+    """The full proposal's instructions (text in explain/prompts/proposal_system.j2): per catalog, never per user."""
+    return render("proposal_system.j2", noun=catalog.manifest.item_noun)
 
 
 def llm_propose(llm: ChatModel, catalog: Catalog, state: DialogueState, text: str) -> dict[str, Any]:
     """Ask the model for a raw proposal; the system prompt is per catalog, so its KV state is reused."""
     msgs = [{"role": "system", "content": _system_prompt(catalog)},
-            {"role": "user", "content": f"Message: {text}"}]
+            {"role": "user", "content": render("proposal_user.j2", message=text)}]
     return llm.json(msgs, update_schema(catalog), max_tokens=300, stable=1)
 
 
@@ -68,19 +63,15 @@ def short_schema(catalog: Catalog) -> dict[str, Any]:
 
 
 def _short_prompt(catalog: Catalog) -> str:
-    m = catalog.manifest
-    return (f"A {m.item_noun} recommender read a user's message with rules; you are given the words its rules could "
-            "not place. Say in JSON what those words mean, using only the message. themes_and_moods: short phrases "
-            f"copied from the message (topics, moods, styles the user wants). wanted / excluded: catalog values the "
-            "words mean; excluded only when the user rejects them. people: names written in the message. titles: "
-            f"{m.item_noun} titles written in the message. Leave a list empty when the words do not say it.")
+    """The short question's instructions (text in explain/prompts/place_system.j2): per catalog, never per user."""
+    return render("place_system.j2", noun=catalog.manifest.item_noun)
 
 
 def llm_place(llm: ChatModel, catalog: Catalog, text: str, unplaced: list[str]) -> dict[str, Any]:
     """Ask the model only about the words code could not place, and return its answer in the shape of a full
     proposal (so the same grounding checks apply). The system prompt is fixed per catalog: llama.cpp reuses it."""
     msgs = [{"role": "system", "content": _short_prompt(catalog)},
-            {"role": "user", "content": f"Message: {text}\nWords to place: {', '.join(unplaced)}"}]
+            {"role": "user", "content": render("place_user.j2", message=text, words=unplaced)}]
     raw = llm.json(msgs, short_schema(catalog), max_tokens=SHORT_MAX_TOKENS, stable=1)
     out: dict[str, Any] = {"themes_and_moods": raw.get("themes_and_moods", []), "people": raw.get("people", []),
                            "liked_titles": raw.get("titles", [])}

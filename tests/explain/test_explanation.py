@@ -5,7 +5,8 @@ import pytest
 
 from chatrec.catalog.catalog import Catalog
 from chatrec.dialogue.state import Constraint, DialogueState
-from chatrec.explain.explanation import check, template
+from chatrec.explain.compose import template
+from chatrec.explain.factcheck import check
 from chatrec.settings import Settings
 
 
@@ -52,7 +53,7 @@ class _Narrator:
 
 
 def test_narrated_sentences_are_turned_to_you(cat: Catalog) -> None:
-    from chatrec.explain.explanation import explain
+    from chatrec.explain.stream import explain
 
     out = list(explain(_Narrator(), cat, cat.by_id["heat-1995"], DialogueState(catalog="movies"), "a heist film", {}))
     text, from_llm = out[-1]
@@ -71,7 +72,7 @@ class _Rambler:
 
 
 def test_a_sentence_cut_off_by_the_token_limit_is_never_shown(cat: Catalog) -> None:
-    from chatrec.explain.explanation import explain
+    from chatrec.explain.stream import explain
 
     heat = cat.by_id["heat-1995"]
     st = DialogueState(catalog="movies")
@@ -105,7 +106,8 @@ def _state_liking(cat: Catalog, *ids: str) -> DialogueState:
 
 
 def test_one_call_streams_each_line_into_its_card_and_checks_it(cat: Catalog) -> None:
-    from chatrec.explain.explanation import explain_all, ties
+    from chatrec.explain.stream import explain_all
+    from chatrec.explain.ties import ties
 
     items = [cat.by_id["heat-1995"], cat.by_id["collateral-2004"]]
     st = _state_liking(cat, "thief-1981")
@@ -127,7 +129,7 @@ def test_one_call_streams_each_line_into_its_card_and_checks_it(cat: Catalog) ->
 
 
 def test_missing_echoed_or_cut_off_lines_fall_back_to_the_template(cat: Catalog) -> None:
-    from chatrec.explain.explanation import explain_all
+    from chatrec.explain.stream import explain_all
 
     items = [cat.by_id["heat-1995"], cat.by_id["collateral-2004"], cat.by_id["heat-1995"]]
     st = DialogueState(catalog="movies")
@@ -140,7 +142,7 @@ def test_missing_echoed_or_cut_off_lines_fall_back_to_the_template(cat: Catalog)
 
 
 def test_ties_are_true_links_to_what_the_user_liked_and_limited(cat: Catalog) -> None:
-    from chatrec.explain.explanation import ties
+    from chatrec.explain.ties import ties
 
     st = _state_liking(cat, "collateral-2004")
     st.constraints["runtime_minutes"] = Constraint(max=180)
@@ -164,7 +166,7 @@ def test_explanation_quality_flags_stock_phrases_and_finds_concrete_facts(cat: C
 def test_a_liked_title_may_be_named_only_with_what_it_really_shares(cat: Catalog) -> None:
     """'Like Collateral' is allowed as the reason, but the people said beside it must be in Collateral's record too:
     the 1.5B model wrote 'Frances McDormand and William H. Macy, who made Collateral' for Fargo."""
-    from chatrec.explain.explanation import context
+    from chatrec.explain.factcheck import context
 
     st = _state_liking(cat, "collateral-2004")
     titles, limits = context(cat, st)
@@ -178,7 +180,8 @@ def test_a_liked_title_may_be_named_only_with_what_it_really_shares(cat: Catalog
 def test_a_checked_phrase_is_reused_for_every_visitor_without_a_model_call(cat: Catalog) -> None:
     """The phrase is written from the item's facts only, so a card shown again (any session) costs no model time;
     the ties after it are still this user's own."""
-    from chatrec.explain.explanation import PhraseCache, explain_all
+    from chatrec.explain.cache import PhraseCache
+    from chatrec.explain.stream import explain_all
 
     heat, coll = cat.by_id["heat-1995"], cat.by_id["collateral-2004"]
     cache = PhraseCache()
@@ -199,7 +202,8 @@ def test_a_checked_phrase_is_reused_for_every_visitor_without_a_model_call(cat: 
 def test_a_phrase_written_on_the_wrong_line_is_caught(cat: Catalog) -> None:
     """Seen in the browser test: the 1.5B model slipped a line, so The Banshees of Inisherin got a phrase about two
     high school friends (Booksmart's). The phrase must share more words with its own record than with another's."""
-    from chatrec.explain.explanation import explain_all, misplaced
+    from chatrec.explain.factcheck import misplaced
+    from chatrec.explain.stream import explain_all
 
     items = [cat.by_id["the-banshees-of-inisherin-2022"], cat.by_id["booksmart-2019"]]
     slipped = "A comedy about two high school friends who become best friends after graduation"
@@ -213,7 +217,7 @@ def test_a_phrase_written_on_the_wrong_line_is_caught(cat: Catalog) -> None:
 
 def test_a_word_of_a_title_the_user_named_is_not_their_wish(cat: Catalog) -> None:
     """The bench transcript: 'Do the Right Thing ... It has heat wave, and you said heat' after 'I loved Heat'."""
-    from chatrec.explain.explanation import ties
+    from chatrec.explain.ties import ties
 
     st = _state_liking(cat, "heat-1995")
     assert not any("you said" in t for t in ties(cat, cat.by_id["do-the-right-thing-1989"], st, {}))
