@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import threading
 import time
@@ -32,26 +31,21 @@ def _chat(port: int, k: int, tokens: int, out: dict[int, tuple[float, int]]) -> 
 
 
 def run(model: str, slots: int, requests: int, tokens: int, reps: int = 2) -> None:
-    from chatrec.bench.scale import free_port
+    from chatrec.bench.servers import ServerError, ServerProcess
 
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "llama_server.py"), "--model", model, "--port",
-                             str(port), "--parallel", str(slots), "--ctx", str(4096 * slots)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    server = ServerProcess([sys.executable, str(ROOT / "deploy" / "llama_server.py"), "--model", model, "--port",
+                            "{port}", "--parallel", str(slots), "--ctx", str(4096 * slots)], "/v1/models",
+                           start_timeout=240, probe_timeout=1.0)
     try:
-        for _ in range(480):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise SystemExit(f"deploy/llama_server.py exited with {proc.returncode}")
-                time.sleep(0.5)
-        _chat(port, 9, tokens, {})  # warm-up
+        server.start()
+    except ServerError as e:
+        raise SystemExit(str(e)) from None
+    try:
+        _chat(server.port, 9, tokens, {})  # warm-up
         for rep in range(reps):
             out: dict[int, tuple[float, int]] = {}
             t = time.perf_counter()
-            threads = [threading.Thread(target=_chat, args=(port, k, tokens, out)) for k in range(requests)]
+            threads = [threading.Thread(target=_chat, args=(server.port, k, tokens, out)) for k in range(requests)]
             for th in threads:
                 th.start()
             for th in threads:
@@ -62,8 +56,7 @@ def run(model: str, slots: int, requests: int, tokens: int, reps: int = 2) -> No
             print(f"slots={slots} run {rep + 1}: {requests} requests, {n} tokens in {wall:.2f} s = {n / wall:.1f} "
                   f"tokens/s; requests ended at {ends} s", flush=True)
     finally:
-        proc.terminate()
-        proc.wait(20)
+        server.stop()
 
 
 def main() -> None:

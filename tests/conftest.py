@@ -113,39 +113,15 @@ def _model_marker_is_true(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
 @contextlib.contextmanager
 def llama_server(model: Path, *extra: str, log: Path | None = None) -> Iterator[str]:
     """`python -m llama_cpp.server` with `model` on a free port (extra: its flags, e.g. --chat_format); yields the
-    /v1 base URL and stops the server after."""
-    import socket
-    import subprocess
+    /v1 base URL and stops the server after (chatrec.bench.servers: fails early with the log tail if it dies)."""
     import sys
-    import time
-    import urllib.request
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    out = open(log, "w") if log else subprocess.DEVNULL
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-                             "--port", str(port), *extra], stdout=out, stderr=subprocess.STDOUT)
-    try:
-        for _ in range(480):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1)
-                break
-            except OSError:
-                assert proc.poll() is None, "llama_cpp.server exited before serving"
-                time.sleep(0.5)
-        else:
-            pytest.fail("llama_cpp.server did not answer within 240 s")
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # uvicorn may wait on open keep-alive connections
-            proc.kill()
-            proc.wait(timeout=10)
-        if log:
-            out.close()
+    from chatrec.bench.servers import ServerProcess
+
+    with ServerProcess([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+                        "--port", "{port}", *extra], "/v1/models", log=log, start_timeout=240, stop_timeout=10,
+                       probe_timeout=1.0) as server:
+        yield server.url + "/v1"
 
 
 @pytest.fixture(scope="module")

@@ -9,16 +9,14 @@ import atexit
 import http.server
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from chatrec.bench.servers import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
@@ -45,18 +43,11 @@ def chroma_dir() -> Path:
     return _CHROMA
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class AppProcess:
-    """`python app.py --port N` with the given CHATREC_* settings; its output goes to artifacts/<name>.log."""
+class AppProcess(ServerProcess):
+    """`python app.py --port N` with the given CHATREC_* settings, launched at once (wait_http() waits for it); its
+    output goes to artifacts/<name>.log."""
 
     def __init__(self, name: str, env: dict[str, str | None], mcp: bool = False) -> None:
-        self.name, self.port = name, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         full = dict(os.environ)
         for k in ("CHATREC_MODEL", "CHATREC_LLM_EXPLANATIONS", "CHATREC_HOST", "CHATREC_PORT", "CHATREC_MCP",
                   "CHATREC_UI_CATALOGS", "GRADIO_SERVER_NAME", "GRADIO_SERVER_PORT", "SPACE_ID"):
@@ -68,45 +59,14 @@ class AppProcess:
                 full.pop(k, None)
             else:
                 full[k] = v
-        ARTIFACTS.mkdir(exist_ok=True)
-        self.log_path = ARTIFACTS / f"{name}.log"
-        self._log = open(self.log_path, "w")
-        cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(self.port)]
-        if mcp:
-            cmd.append("--mcp")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=full, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-
-    def log_tail(self, n: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
-        except OSError:
-            return ""
+        cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", "{port}"]
+        super().__init__(cmd + (["--mcp"] if mcp else []), "/", name=name, env=full, cwd=ROOT,
+                         log=ARTIFACTS / f"{name}.log", start_timeout=180.0)
+        self.launch()
 
     def wait_http(self, timeout: float = 180.0) -> None:
         """Until the page answers (the model may still be loading: the page says so)."""
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"app exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.url + "/", timeout=5) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.5)
-        raise TimeoutError(f"app did not answer on {self.url} within {timeout:.0f}s:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)  # its own process group (start_new_session): only ours
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
-        self._log.close()
+        self.wait(timeout)
 
 
 def wait_ready(client, timeout: float = 600.0) -> dict:  # noqa: ANN001 - a gradio_client.Client

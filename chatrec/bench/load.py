@@ -3,19 +3,17 @@ message is sent to its last streamed update (queue wait + turn). Part of `python
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from chatrec.bench.driver import percentile as _pct
 from chatrec.bench.driver import run_together
+from chatrec.bench.servers import ServerProcess, free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # the repo root, where app.py is
 CONVERSATIONS = [
     ("movies", ["a thriller under 2 hours", "something older", "no crime please"]),
     ("movies", ["a family animation", "more like the first one", "shorter"]),
@@ -24,32 +22,16 @@ CONVERSATIONS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def run_load(n: int, model: str = "default", timeout_s: float = 900.0) -> dict[str, Any]:
     """Start `python app.py` on a free port, warm it up with one turn, then run `n` conversations at once."""
     from gradio_client import Client
 
-    port = _free_port()
     env = {**os.environ, "CHATREC_MODEL": model, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"chatrec-bench-app-{port}.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + timeout_s
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=5)
-                break
-            except OSError:
-                if time.time() > deadline or proc.poll() is not None:
-                    raise RuntimeError(f"the app did not start; see {log.name}") from None
-                time.sleep(1)
+    port = free_port()
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"chatrec-bench-app-{port}.log"
+    cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", "{port}"]
+    with ServerProcess(cmd, "/", port=port, env=env, cwd=ROOT, log=log, start_timeout=timeout_s, poll_s=1.0) as app:
+        url = app.url
         t0 = time.perf_counter()
         Client(url, verbose=False).predict("a comedy", "movies", api_name="/chat")  # waits for model + index
         warm = time.perf_counter() - t0
@@ -71,12 +53,6 @@ def run_load(n: int, model: str = "default", timeout_s: float = 900.0) -> dict[s
                     errors.append(f"{type(e).__name__}: {e}")
 
         wall = run_together([lambda k=k: visitor(k) for k in range(n)])
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
     out = {"visitors": n, "turns": len(times), "errors": errors, "warm_up_s": warm, "wall_s": wall,
            "p50_s": _pct(times, 0.5) if times else None, "p95_s": _pct(times, 0.95) if times else None,
            "turns_per_minute": 60 * len(times) / wall if wall else None}

@@ -1,6 +1,6 @@
 """Catalog scale on a Chroma server: N synthetic items (random unit 384-d vectors, MiniLM's width, with a year, a
 genre-like and a price-like field), inserted in batches, then top-k query latency with and without a metadata filter,
-the server's RSS and its folder's size on disk. Also the `chroma run` process helper the scale-out tests use.
+the server's RSS and its folder's size on disk. Also `chroma_server`, the `chroma run` process the scale-out tests use.
 
     python -m chatrec.bench.scale --n 1000000 --report-at 100000,300000,1000000 --json docs/bench/scale.json
 
@@ -15,17 +15,16 @@ import json
 import os
 import platform
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from chatrec.bench.servers import ServerProcess
 
 DIM = 384
 GENRES = [f"g{i:02d}" for i in range(20)]
@@ -37,12 +36,6 @@ FILTERS: dict[str, dict[str, Any] | None] = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def chroma_bin() -> str:
     """The `chroma` CLI installed beside this interpreter (chromadb's console script)."""
     exe = Path(sys.executable).parent / "chroma"
@@ -51,34 +44,13 @@ def chroma_bin() -> str:
 
 @contextlib.contextmanager
 def chroma_server(path: Path, port: int | None = None, log: Path | None = None,
-                  timeout_s: float = 60.0) -> Iterator[tuple[subprocess.Popen, int]]:
-    """`chroma run --path PATH` on 127.0.0.1, ready once its heartbeat answers; stopped (SIGTERM, then KILL) on exit."""
-    port = port or free_port()
-    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([chroma_bin(), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.time() + timeout_s
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"chroma run exited with {proc.returncode}" + (f"; see {log}" if log else ""))
-                if time.time() > deadline:
-                    raise RuntimeError(f"chroma run did not answer its heartbeat within {timeout_s:.0f} s")
-                time.sleep(0.2)
-        yield proc, port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
-        if out is not subprocess.DEVNULL:
-            out.close()
+                  timeout_s: float = 60.0) -> Iterator[ServerProcess]:
+    """`chroma run --path PATH` on 127.0.0.1, ready once its heartbeat answers; stopped (SIGTERM, then KILL) on exit.
+    Yields the ServerProcess (`.port`, `.pid`, `.stop()`)."""
+    with ServerProcess([chroma_bin(), "run", "--path", str(path), "--host", "127.0.0.1", "--port", "{port}"],
+                       "/api/v2/heartbeat", name="chroma run", port=port, log=log, start_timeout=timeout_s,
+                       poll_s=0.2, probe_timeout=2.0) as server:
+        yield server
 
 
 def rss_mib(pid: int) -> float:
@@ -144,12 +116,13 @@ def run(n: int, path: Path, batch_size: int = 5000, report_at: list[int] | None 
     marks = sorted({m for m in (report_at or []) if m < n} | {n})
     reports: list[dict[str, Any]] = []
     path.mkdir(parents=True, exist_ok=True)
-    with chroma_server(path, log=path.parent / f"{path.name}.chroma.log") as (proc, port):
+    with chroma_server(path, log=path.parent / f"{path.name}.chroma.log") as server:
+        pid, port = server.pid, server.port
         client = chromadb.HttpClient(host="127.0.0.1", port=port, settings=ChromaSettings(anonymized_telemetry=False))
         col = client.get_or_create_collection("scale", embedding_function=None, metadata={"hnsw:space": "cosine"})
         have = col.count()
         have -= have % batch_size  # resume at a batch boundary (an upsert of a partial batch is idempotent)
-        log(f"chroma server pid {proc.pid} port {port}, {path}: {col.count()} items present, inserting up to {n}")
+        log(f"chroma server pid {pid} port {port}, {path}: {col.count()} items present, inserting up to {n}")
         took, inserted = 0.0, 0  # insertion seconds only (batch generation and upserts, not the measurements)
         for s in range(have, n, batch_size):
             t0 = time.perf_counter()
@@ -158,11 +131,11 @@ def run(n: int, path: Path, batch_size: int = 5000, report_at: list[int] | None 
             inserted += len(ids)
             took += time.perf_counter() - t0
             done = s + len(ids)
-            log(f"{done:>9,} items  {took:8.1f} s  {inserted / took:7.0f} items/s  rss {rss_mib(proc.pid):7.0f} MiB")
+            log(f"{done:>9,} items  {took:8.1f} s  {inserted / took:7.0f} items/s  rss {rss_mib(pid):7.0f} MiB")
             if done in marks:
                 rep = {"n": done, "count": col.count(), "insert_s": round(took, 1),
                        "insert_items_per_s": round(inserted / took), "k": k, "queries": n_queries,
-                       "latency": measure(col, k, n_queries), "server_rss_mib": round(rss_mib(proc.pid)),
+                       "latency": measure(col, k, n_queries), "server_rss_mib": round(rss_mib(pid)),
                        "disk_mib": round(disk_mib(path)), "machine": machine()}
                 reports.append(rep)
                 log(json.dumps(rep))

@@ -16,8 +16,6 @@ import os
 import re
 import subprocess
 import sys
-import time
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +25,7 @@ import pytest
 from conftest import ROOT, llama_server
 
 from chatrec.bench import scale as bench_scale
+from chatrec.bench.servers import ServerProcess
 from chatrec.candidates.allowed import chroma_where, violates
 from chatrec.catalog.index import Index, get_all
 from chatrec.dialogue.state import Constraint as C
@@ -54,35 +53,12 @@ def _env(**extra: str) -> dict[str, str]:
             **extra}
 
 
-def _wait_http(url: str, proc: subprocess.Popen, timeout_s: float, what: str, log: Path) -> None:
-    deadline = time.time() + timeout_s
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"{what} exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            if time.time() > deadline:
-                pytest.fail(f"{what} did not answer {url} within {timeout_s:.0f} s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:  # uvicorn may wait on open keep-alive connections
-        proc.kill()
-        proc.wait(timeout=15)
-
-
 @pytest.fixture(scope="module")
 def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """`chroma run` on 127.0.0.1 (a free port, a fresh folder), ready once its heartbeat answers."""
     d = tmp_path_factory.mktemp("chroma-server")
-    with bench_scale.chroma_server(d / "db", log=d / "chroma.log") as (_, port):
-        yield port
+    with bench_scale.chroma_server(d / "db", log=d / "chroma.log") as server:
+        yield server.port
 
 
 @pytest.fixture(scope="module")
@@ -171,16 +147,10 @@ def slots_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -
     """llama.cpp's own server with 2 parallel slots (deploy/llama_server.py: the C++ server that the pinned xllamacpp
     wheel embeds), the small model, 4096 tokens a slot; yields its /v1 URL and its log."""
     log = tmp_path_factory.mktemp("slots-server") / "server.log"
-    port = bench_scale.free_port()
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "llama_server.py"), "--model",
-                                 str(resolve_model("small", settings.data_dir)), "--port", str(port), "--parallel", "2",
-                                 "--ctx", "8192"], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        _wait_http(f"http://127.0.0.1:{port}/v1/models", proc, 240, "deploy/llama_server.py", log)
-        yield f"http://127.0.0.1:{port}/v1", log
-    finally:
-        _stop(proc)
+    with ServerProcess([sys.executable, str(ROOT / "deploy" / "llama_server.py"), "--model",
+                        str(resolve_model("small", settings.data_dir)), "--port", "{port}", "--parallel", "2", "--ctx",
+                        "8192"], "/v1/models", log=log, start_timeout=240, stop_timeout=15, poll_s=0.3) as server:
+        yield server.url + "/v1", log
 
 
 def test_conversation_through_model_server_with_logprob_scores(llm_server: str, server_index: Index,
@@ -219,7 +189,8 @@ def test_chroma_server_stopped_mid_conversation(llm_server: str, rules_rec, tmp_
     from chatrec import Recommender
     from chatrec.errors import ServerDownError
 
-    with bench_scale.chroma_server(tmp_path / "db", log=tmp_path / "chroma.log") as (proc, port):
+    with bench_scale.chroma_server(tmp_path / "db", log=tmp_path / "chroma.log") as server:
+        port = server.port
         s = Settings(data_dir=tmp_path / "data", chroma_host="127.0.0.1", chroma_port=port, llm_server_url=llm_server,
                      feedback_path=tmp_path / "feedback.sqlite3")
         _copy_movies(rules_rec, Index(s, rules_rec.embedder))
@@ -228,8 +199,7 @@ def test_chroma_server_stopped_mid_conversation(llm_server: str, rules_rec, tmp_
         session = rec.new_session("movies")
         first = rec.respond(session, "a tense thriller, nothing before 1990")
         assert first.recommendations
-        proc.terminate()
-        proc.wait(timeout=20)
+        server.stop()
         q = rec.embedder.embed(["a heist that goes wrong"])[0]
         with pytest.raises(ServerDownError) as down:  # really down: Chroma's own filtered search needs it
             rec.index.query(cat, q, 5, {"year": {"$gte": 1990}})
@@ -260,19 +230,17 @@ def test_two_app_processes_share_model_and_chroma_servers(slots_server: tuple[st
     server: the load driver's conversations, spread over both apps, all finish with no errors, no broken limits, no
     rejected item back and no leak, and the server's log shows both slots at work."""
     llm_server, server_log = slots_server
-    procs, urls = [], []
+    apps: list[ServerProcess] = []
     try:
         for k in range(2):
-            port = bench_scale.free_port()
-            log = tmp_path / f"app{k}.log"
             env = _env(CHATREC_LLM_SERVER_URL=llm_server, CHATREC_CHROMA_HOST="127.0.0.1",
                        CHATREC_CHROMA_PORT=str(server_settings.chroma_port), CHATREC_DATA_DIR=str(tmp_path / f"d{k}"))
-            with open(log, "w") as out:
-                procs.append((subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
-                                               stdout=out, stderr=subprocess.STDOUT, start_new_session=True), log))
-            urls.append(f"http://127.0.0.1:{port}")
-        for (proc, log), url in zip(procs, urls):
-            _wait_http(url, proc, 180, "app.py", log)
+            apps.append(ServerProcess([sys.executable, "app.py", "--port", "{port}"], "/", env=env, cwd=ROOT,
+                                      log=tmp_path / f"app{k}.log", start_timeout=180, stop_timeout=15,
+                                      poll_s=0.3).launch())
+        for app in apps:  # both start at once; then each must answer
+            app.wait()
+        urls = [app.url for app in apps]
         out_json = tmp_path / "load.json"
         r = subprocess.run([sys.executable, "-m", "chatrec", "load", "--url", ",".join(urls), "--conversations", "4",
                             "--turns", "2", "--json", str(out_json), "--timeout", "600"], cwd=ROOT, env=_env(),
@@ -285,9 +253,10 @@ def test_two_app_processes_share_model_and_chroma_servers(slots_server: tuple[st
         assert sorted(report["per_url_turns"].values()) == [4, 4]
         for k in range(2):
             assert not (tmp_path / f"d{k}" / "chroma").exists(), "app used a local Chroma folder"
-        for proc, log in procs:
-            assert proc.poll() is None, log.read_text()[-2000:]
-            assert not re.search(r"Traceback", log.read_text()), log.read_text()[-3000:]
+        for app in apps:
+            log = app.log_path.read_text()
+            assert app.proc.poll() is None, log[-2000:]
+            assert not re.search(r"Traceback", log), log[-3000:]
         launched, busy, most = Counter(), set(), 0  # slots decoding at the same moment, from the server's log
         for m in re.finditer(r"slot +(launch_slot_|release): id +(\d+)", server_log.read_text()):
             if m[1] == "release":
@@ -300,8 +269,8 @@ def test_two_app_processes_share_model_and_chroma_servers(slots_server: tuple[st
               f"at most {most} at once")
         assert set(launched) == {"0", "1"} and most == 2, server_log.read_text()[-2000:]
     finally:
-        for proc, _ in procs:
-            _stop(proc)
+        for app in apps:
+            app.stop()
 
 
 def test_scale_benchmark_small(tmp_path: Path) -> None:
@@ -328,8 +297,8 @@ def test_scale_batches_are_deterministic_and_filters_hold(tmp_path: Path) -> Non
     assert np.allclose(np.linalg.norm(a[1], axis=1), 1.0, atol=1e-5)
     import chromadb
 
-    with bench_scale.chroma_server(tmp_path / "db") as (_, port):
-        col = chromadb.HttpClient(host="127.0.0.1", port=port).get_or_create_collection(
+    with bench_scale.chroma_server(tmp_path / "db") as server:
+        col = chromadb.HttpClient(host="127.0.0.1", port=server.port).get_or_create_collection(
             "scale-test", embedding_function=None, metadata={"hnsw:space": "cosine"})
         ids, vecs, metas = bench_scale.batch(0, 3000)
         col.add(ids=ids, embeddings=vecs, metadatas=metas)
