@@ -1,7 +1,7 @@
 """What parallel slots buy on this machine: N chat completions of the same length sent at once to
 deploy/llama_server.py with 1, 2 and 4 slots; prints tokens/s and when each request ended.
 
-    .venv/bin/python deploy/bench_slots.py [--model GGUF] [--requests 4] [--tokens 96]
+    .venv/bin/python -m chatrec.bench.slots [--model GGUF] [--requests 4] [--tokens 96]
 
 The model defaults to the small 0.5B one (CHATREC_MODEL=small's file). Run it under the shared CPU lock.
 """
@@ -15,8 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+ROOT = Path(__file__).resolve().parents[2]  # the repository root
 
 
 def _chat(port: int, k: int, tokens: int, out: dict[int, tuple[float, int]]) -> None:

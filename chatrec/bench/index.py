@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Indexing at scale: import + index ml-latest-small (~9.7k) and the Wikipedia films catalog (~34k); prints figures.
 
 Not a test. For each catalog, in its own process (so peak memory is per catalog): import time, the embedding model's
@@ -8,7 +7,7 @@ Chroma's size on disk, peak RSS, the time to load all vectors (`Index.matrix`) a
 without a metadata filter (genre exclusion + year range; `chroma_where` for Chroma), for `Index.query` (filtered queries
 answered in memory) and for Chroma's own filtered search.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/bench_index.py [--data ../shared/data] [--only ml|wiki]
+    HF_HUB_OFFLINE=1 .venv/bin/python -m chatrec.bench.index [--data ../shared/data] [--only ml|wiki]
 """
 from __future__ import annotations
 
@@ -26,8 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+ROOT = Path(__file__).resolve().parents[2]  # the repository root
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -238,10 +236,11 @@ def main() -> int:
     for which in ("ml", "wiki"):
         with contextlib.nullcontext(_fresh(Path(ARGS.keep) / which)) if ARGS.keep else \
                 tempfile.TemporaryDirectory(prefix="chatrec-bench-") as work:
-            got = subprocess.run([sys.executable, __file__, "--only", which, "--json", "--data", str(data),
-                                  "--raw", str(ARGS.raw), "--queries", str(ARGS.queries), "--work", work,
+            got = subprocess.run([sys.executable, "-m", "chatrec.bench.index", "--only", which, "--json",
+                                  "--data", str(data), "--raw", str(ARGS.raw), "--queries", str(ARGS.queries),
+                                  "--work", work,
                                   *(["--limit", str(ARGS.limit)] if ARGS.limit else [])],
-                                 stdout=subprocess.PIPE, text=True)
+                                 stdout=subprocess.PIPE, text=True, cwd=ROOT)
             if got.returncode:
                 print(f"### {which}: FAILED (exit {got.returncode})")
                 continue
