@@ -161,15 +161,15 @@ def candidate_sources(index: Index, catalog: Catalog, state: DialogueState, qvec
             out["liked_neighbour"] += [i for i, _ in index.query(catalog, mat[pos[lid]], n, mask)]
     collab: dict[str, float] = {}
     for lid in dict.fromkeys([*state.liked_items, *state.owned_items]):
-        for j, w in catalog.neighbors.get(lid, []):
+        for j, w in catalog.learned.neighbors.get(lid, []):
             collab[j] = collab.get(j, 0.0) + w
     out["co_occurrence"] = _first(sorted(collab, key=lambda j: -collab[j]), allowed, n * 2, skip)
     out["sequence"] = []
-    if catalog.sequence is not None and state.liked_items:
-        z = catalog.sequence.zscores(state.liked_items)
+    if catalog.learned.sequence is not None and state.liked_items:
+        z = catalog.learned.sequence.zscores(state.liked_items)
         if z is not None:
             order = np.argsort(-np.nan_to_num(z, nan=-np.inf), kind="stable")
-            out["sequence"] = _first([catalog.sequence.item_ids[t] for t in order[: n * 4]], allowed, n, skip)
+            out["sequence"] = _first([catalog.learned.sequence.item_ids[t] for t in order[: n * 4]], allowed, n, skip)
     out["attribute"] = []
     for attr in [*state.liked_attributes.people[-3:], *state.liked_attributes.keywords[-3:]]:
         out["attribute"] += _first(catalog.attribute_index.get(attr.lower(), []), allowed, n, skip)

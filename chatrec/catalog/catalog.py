@@ -1,4 +1,7 @@
-"""Catalogs: a folder with `items.jsonl`, `manifest.json` and `errata.json`; loading, validation, lookup."""
+"""Catalogs: a folder with `items.jsonl`, `manifest.json` and `errata.json`; loading, validation, lookup.
+
+A catalog is data. What was learned from interactions in the same folder (neighbours, sequence and rating models) is
+loaded beside it as `catalog.learned` (`chatrec.rank.signals.learned.Learned`), the one place code reaches it."""
 from __future__ import annotations
 
 import json
@@ -16,6 +19,7 @@ from chatrec.errors import CatalogError
 from chatrec.settings import Settings
 
 if TYPE_CHECKING:
+    from chatrec.rank.signals.learned import Learned
     from chatrec.read.lexicon import Lexicon
 
 
@@ -130,6 +134,13 @@ def validate_folder(path: Path) -> list[Problem]:
     return problems
 
 
+def _nothing_learned() -> Learned:
+    """An empty `Learned` for catalogs built in code (evaluation splits, tests) without interaction data."""
+    from chatrec.rank.signals.learned import Learned
+
+    return Learned()
+
+
 PEOPLE_FIELDS = ("cast", "directors", "writers", "authors", "artists", "creators", "people")
 
 
@@ -141,9 +152,7 @@ class Catalog:
     path: Path
     manifest: Manifest
     items: list[dict[str, Any]]
-    neighbors: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
-    sequence: Any = None  # a `sequence.SequenceModel` when the folder holds sequence_model.pt
-    rating: Any = None  # a `rating.RatingModel` when the folder holds rating_model.json (catalogs with ratings)
+    learned: Learned = field(default_factory=_nothing_learned)  # neighbours, sequence and rating models: rank/signals
 
     @classmethod
     def load(cls, name_or_path: str | Path, settings: Settings | None = None) -> "Catalog":
@@ -157,20 +166,9 @@ class Catalog:
                                f"run `python -m chatrec catalog validate {path}`:\n{shown}{more}")
         manifest = Manifest.model_validate_json((path / "manifest.json").read_text(encoding="utf-8"))
         items = [json.loads(l) for l in open(path / "items.jsonl", encoding="utf-8") if l.strip()]
-        nb_path = path / "neighbors.json"
-        neighbors = {k: [(a, float(b)) for a, b in v] for k, v in json.loads(nb_path.read_text()).items()} \
-            if nb_path.exists() else {}
-        sequence = None
-        if (path / "sequence_model.pt").exists():
-            from chatrec.rank.signals.sequence import FILE_NAME, SequenceModel
+        from chatrec.rank.signals.learned import Learned  # rank depends on catalog, not the other way at load time
 
-            sequence = SequenceModel.load(path / FILE_NAME)
-        rating = None
-        if (path / "rating_model.json").exists():
-            from chatrec.rank.signals.rating import RatingModel
-
-            rating = RatingModel.load(path / "rating_model.json")
-        return cls(manifest.name, path, manifest, items, neighbors, sequence, rating)
+        return cls(manifest.name, path, manifest, items, Learned.load(path))
 
     @cached_property
     def by_id(self) -> dict[str, dict[str, Any]]:

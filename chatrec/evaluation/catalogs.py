@@ -51,7 +51,7 @@ def games_catalog() -> Catalog:
     ids, titles = games_items()
     man = Manifest.model_validate(GAMES_MANIFEST)
     items = [{"id": i, "title": t} for i, t in zip(ids, titles)]
-    return Catalog(man.name, Path("."), man, items, {})
+    return Catalog(man.name, Path("."), man, items)
 
 
 def _basic_movies(name: str) -> tuple[Manifest, list[dict[str, Any]]]:
@@ -104,7 +104,8 @@ def for_split(base: Catalog, split: RankSplit, neighbors: dict[str, list[tuple[s
     if "popularity" not in man.fields:
         man = man.model_copy(deep=True)
         man.fields["popularity"] = copy.deepcopy(Manifest.model_validate(GAMES_MANIFEST).fields["popularity"])
-    cat = replace(base, manifest=man, items=items, neighbors=neighbors, sequence=sequence)
+    learned = replace(base.learned, neighbors=neighbors, sequence=sequence)
+    cat = replace(base, manifest=man, items=items, learned=learned)
     cat.__dict__.pop("by_id", None)
     cat.__dict__.pop("_titles", None)
     return cat
@@ -161,14 +162,14 @@ def base_catalog(dataset: str, settings: Settings, item_ids: list[str] | None = 
         base = games_catalog()
     else:
         man, items = _basic_movies(ML_NAME)
-        base = Catalog(ML_NAME, Path("."), man, items, {})
+        base = Catalog(ML_NAME, Path("."), man, items)
     keep = set(item_ids)
     import hashlib
 
     tag = hashlib.sha256(",".join(sorted(keep)).encode()).hexdigest()[:8]
     name = f"{base.name}-tiny-{tag}"
     man = base.manifest.model_copy(update={"name": name})
-    return Catalog(name, Path("."), man, [it for it in base.items if it["id"] in keep], {})
+    return Catalog(name, Path("."), man, [it for it in base.items if it["id"] in keep])
 
 
 class Core:

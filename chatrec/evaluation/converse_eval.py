@@ -171,7 +171,7 @@ def _tiny_catalog(settings: Any, n: int, seed: int) -> tuple[Catalog, list[Dialo
     from chatrec.importers import write_catalog
 
     man, items = _basic_movies(ML_NAME)
-    full = Catalog(ML_NAME, Path("."), man, items, {})
+    full = Catalog(ML_NAME, Path("."), man, items)
     dl, stats = load_dialogues(full)
     dl = [dl[i] for i in sample_users(len(dl), n, seed)]
     keep = {i for d in dl for i in [d.target, *d.liked, *d.disliked]}

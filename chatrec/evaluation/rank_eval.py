@@ -166,7 +166,7 @@ def run(dataset: str, users: int | None = None, seed: int = 0, json_path: Path |
     if "chatrec" in methods or llm:
         t = time.time()
         cat = split_catalog(base, split, sequence=seqm if SEQUENCE_IN_CATALOG.get(split.dataset) else None)
-        say(f"[rank] catalog for the test split: {sum(len(v) for v in cat.neighbors.values()):,} neighbour "
+        say(f"[rank] catalog for the test split: {sum(len(v) for v in cat.learned.neighbors.values()):,} neighbour "
             f"pairs ({time.time() - t:.0f}s)")
         ranker = core.ranker(cat)
     if "chatrec" in methods:
@@ -199,7 +199,7 @@ def run(dataset: str, users: int | None = None, seed: int = 0, json_path: Path |
 
     w = Weights.load()
     meta = {"dataset": split.dataset, "split": "test", "users": n, "seed": seed, "date": dt.date.today().isoformat(),
-            "machine": machine(), "weights_file": "chatrec/ranking_weights.json", "weights_sha256": wsha,
+            "machine": machine(), "weights_file": "chatrec/rank/ranking_weights.json", "weights_sha256": wsha,
             "weights_provisional": w.provisional, "negatives": split.info.get("negatives"),
             "history": "up to the 50 most recent items", "candidates": 20, "seconds": timing,
             "neighbors_recipe": _recipe(split.dataset), "cold_target_users": int(cold_mask.sum()),

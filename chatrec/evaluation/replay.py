@@ -289,7 +289,7 @@ def _tiny_catalog(settings: Any, raw: list[dict[str, Any]], seed: int) -> Catalo
     from chatrec.importers import write_catalog
 
     man, items = _basic_movies(ML_NAME)
-    full = Catalog(ML_NAME, Path("."), man, items, {})
+    full = Catalog(ML_NAME, Path("."), man, items)
     resolve = resolver(full)
     keep = {resolve(redial_name(d.get("movieMentions") or {}, x)) for d in raw for x in (d.get("movieMentions") or {})}
     rng = np.random.default_rng(seed)

@@ -11,7 +11,7 @@ the whole split by `eval replay --half`.
 2. Coordinate ascent over a grid of weights for the components that matter in talk, maximising the number of
    targets in the top 10 (ties: top 50) when the recorded candidates are re-scored. This is an approximation of a
    full replay (other weights would show other cards, which changes later turns); the replay itself measures it.
-3. The chosen values are written as the `conversation` overrides of chatrec/ranking_weights.json, which the ranker
+3. The chosen values are written as the `conversation` overrides of chatrec/rank/ranking_weights.json, which the ranker
    applies to any state that holds the user's words (`Weights.for_state`), with the command, split, seed, date
    and tuning-half figures.
 """

@@ -1,5 +1,5 @@
 """`python -m chatrec eval tune`: fit the ranking weights on the VALIDATION splits and write
-chatrec/ranking_weights.json.
+chatrec/rank/ranking_weights.json.
 
 1. For each data set, the validation split's catalog (neighbours and popularity from the sequences before each
    validation target) goes through the product's `Ranker.rank` once, which returns every score component.
@@ -143,7 +143,7 @@ def run(datasets: list[str], seed: int = 0, write: bool = True, progress: bool =
         pu = per_user(s, d["split"].target_pos)
         val[ds] = {"ndcg@10": round(float(pu["ndcg@10"].mean()), 4), "hr@10": round(float(pu["hr@10"].mean()), 4),
                    "users": len(d["split"].users), "neighbors_recipe": RECIPES[ds].as_dict()}
-        seq = d["catalog"].sequence
+        seq = d["catalog"].learned.sequence
         val[ds]["sequence_model"] = {"config": seq.config.model_dump(), **seq.info} if seq is not None else None
         print(f"[tune] {ds}: validation ndcg@10 with the product's ranker {val[ds]['ndcg@10']:.4f}")
     new.validation = val

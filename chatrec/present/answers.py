@@ -53,9 +53,9 @@ def answer_fit(cat: Catalog, st: DialogueState, item: dict[str, Any], place: tup
         return f"You told me you liked {label}."
     parts: list[str] = []
     hist = rating_history(st)
-    if cat.rating is not None:
-        est = cat.rating.predict(hist, iid)
-        typical = cat.rating.predict([], iid)
+    if cat.learned.rating is not None:
+        est = cat.learned.rating.predict(hist, iid)
+        typical = cat.learned.rating.predict([], iid)
         basis = f"from your {len(hist)} rated or liked {cat.manifest.item_noun_plural}" if hist else \
             "you have not rated anything yet, so this is a typical rater's score; tell me what you'd give a few " \
             f"{cat.manifest.item_noun_plural} (e.g. '{stars_phrase(label)}') for a personal estimate"

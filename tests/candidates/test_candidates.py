@@ -11,6 +11,7 @@ from chatrec.candidates.sources import candidate_sources, hard_filter, retrieve
 from chatrec.catalog.catalog import Catalog
 from chatrec.catalog.manifest import Manifest
 from chatrec.dialogue.state import Constraint, DialogueState
+from chatrec.rank.signals.learned import Learned
 
 
 class NoContentIndex:
@@ -44,7 +45,7 @@ def _catalog() -> Catalog:
         {"id": "h2", "title": "Scarier", "year": 2006, "genres": ["Horror"], "popularity": 10},
     ]
     nb = {"h2": [("c3", 0.9), ("h1", 0.2)], "c2": [("c3", 0.3), ("rc", 0.5)]}
-    return Catalog("cands", Path("."), man, items, nb)
+    return Catalog("cands", Path("."), man, items, Learned(neighbors=nb))
 
 
 def _sources(cat: Catalog, st: DialogueState, n: int = 2) -> dict[str, list[str]]:
@@ -97,7 +98,7 @@ class FakeSequence:
 
 def test_the_sequence_model_brings_its_top_next_items_within_limits() -> None:
     cat = _catalog()
-    cat.sequence = FakeSequence()
+    cat.learned.sequence = FakeSequence()
     st = DialogueState(catalog="cands", liked_items=["c1"], constraints={"genres": Constraint(exclude=["Horror"])})
     assert _sources(cat, st, n=2)["sequence"] == ["c3", "rc"]  # h2 and h1 score higher but are Horror
     assert _sources(cat, st.model_copy(update={"liked_items": []}), n=2)["sequence"] == []
@@ -111,7 +112,7 @@ def _public_catalog() -> Catalog:
     raw["public_popularity"] = "votes"
     votes = {"c1": 10, "c2": 20, "c3": 5000, "rc": 0, "h1": 30, "h2": 400}
     items = [{**it, **({"votes": votes[it["id"]]} if votes[it["id"]] else {})} for it in base.items]
-    return Catalog("cands", Path("."), Manifest.model_validate(raw), items, base.neighbors)
+    return Catalog("cands", Path("."), Manifest.model_validate(raw), items, base.learned)
 
 
 def test_public_popularity_orders_the_best_known_and_is_its_own_source() -> None:

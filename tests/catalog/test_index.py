@@ -53,7 +53,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 def _copy(cat: Catalog, name: str, items: list[dict], settings: Settings) -> Catalog:
     ids = {it["id"] for it in items}
-    nb = {k: [[o, w] for o, w in v if o in ids] for k, v in cat.neighbors.items() if k in ids}
+    nb = {k: [[o, w] for o, w in v if o in ids] for k, v in cat.learned.neighbors.items() if k in ids}
     write_catalog(name, cat.manifest.model_dump(exclude_none=True), items, settings, nb)
     return Catalog.load(name, settings)
 

@@ -145,8 +145,8 @@ def test_recommender_logs_clicks_and_chat_and_the_export_feeds_catalog_interacti
     assert res["rows"] == len(rows) and res["rows_used"] == len(rows) and res["unknown_item_ids"] == 0
     films = Catalog.load("films", Settings(data_dir=data))
     assert films.by_id[ids[0]]["popularity"] >= 4 and films.by_id[ids[2]]["popularity"] >= 1
-    assert ids[2] in {o for o, _ in films.neighbors[ids[0]]}  # liked together in one session
-    assert films.sequence is not None
+    assert ids[2] in {o for o, _ in films.learned.neighbors[ids[0]]}  # liked together in one session
+    assert films.learned.sequence is not None
 
 
 def test_export_without_a_log_says_where_it_looked(tmp_path: Path) -> None:

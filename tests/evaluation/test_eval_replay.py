@@ -22,7 +22,7 @@ def _catalog():
     items = [{"id": "a", "title": "Alien", "year": 1979, "popularity": 5},
              {"id": "b", "title": "Heat", "year": 1995, "popularity": 9},
              {"id": "c", "title": "Casablanca", "year": 1942, "popularity": 1}]
-    return Catalog("t", Path("."), man, items, {})
+    return Catalog("t", Path("."), man, items)
 
 
 def test_targets_are_first_recommender_mentions_the_seeker_had_not_named() -> None:

@@ -151,6 +151,6 @@ def test_seeker_reveals_in_fixed_order() -> None:
                                               "keywords": {"type": "list"}, "cast": {"type": "list"}}})
     it = {"id": "a", "title": "Heat", "year": 1995, "genres": ["Crime", "Thriller"],
           "keywords": ["heat wave", "bank robbery"], "cast": ["Al Pacino", "Robert De Niro"]}
-    cat = Catalog("t", Path("."), man, [it], {})
+    cat = Catalog("t", Path("."), man, [it])
     assert reveals(cat, it) == ["I'd like something in the crime genre.", "Preferably from the 1990s.",
                                 "Something about bank robbery.", "Maybe with Al Pacino in it."]

@@ -47,7 +47,7 @@ def test_movielens_import_has_every_movie_and_enough_text(ml) -> None:
     assert sorted(p.name for p in res.path.iterdir()) == ["errata.json", "items.jsonl", "manifest.json",
                                                           "neighbors.json", "neighbors_recipe.json",
                                                           "rating_model.json", "sequence_model.pt"]
-    assert cat.sequence is not None and cat.sequence.item_ids == [it["id"] for it in cat.items]
+    assert cat.learned.sequence is not None and cat.learned.sequence.item_ids == [it["id"] for it in cat.items]
     assert res.stats["sequence_model"]["epochs_run"] == 1
     assert json.loads((res.path / "errata.json").read_text()) == []
     assert validate_folder(res.path) == []
@@ -114,7 +114,7 @@ def test_movielens_popularity_and_neighbors(ml) -> None:
     assert res.stats["neighbors_recipe"] == "ml-latest-small"
     assert json.loads((res.path / RECIPE_FILE).read_text())["params"] == RECIPES["ml-latest-small"].as_dict()
     nb = json.loads((res.path / "neighbors.json").read_text())
-    assert nb.keys() == cat.neighbors.keys() and len(nb) > 9000
+    assert nb.keys() == cat.learned.neighbors.keys() and len(nb) > 9000
     k = RECIPES["ml-latest-small"].k
     for iid, row in list(nb.items())[::50]:
         assert 0 < len(row) <= k and iid in cat.by_id
@@ -163,15 +163,16 @@ def test_movielens_rating_model_answers_would_i_like_it(ml) -> None:
     from chatrec.present.answers import answer_fit, rating_history
 
     _, cat = ml
-    assert cat.rating is not None and (cat.path / "rating_model.json").exists()
-    close = [j for j, s in sorted(cat.rating.neighbors["ml-1"].items(), key=lambda t: -t[1]) if s > 0][:5]
+    assert cat.learned.rating is not None and (cat.path / "rating_model.json").exists()
+    close = [j for j, s in sorted(cat.learned.rating.neighbors["ml-1"].items(), key=lambda t: -t[1]) if s > 0][:5]
     fan = DialogueState(catalog=cat.name, stars_out_of_5={j: 5.0 for j in close})
     critic = DialogueState(catalog=cat.name, stars_out_of_5={j: 1.0 for j in close})
     assert len(close) == 5
-    assert cat.rating.predict(rating_history(fan), "ml-1") > cat.rating.predict(rating_history(critic), "ml-1") + 0.5
+    rating = cat.learned.rating
+    assert rating.predict(rating_history(fan), "ml-1") > rating.predict(rating_history(critic), "ml-1") + 0.5
     text = answer_fit(cat, fan, cat.by_id["ml-1"], None)
     assert re.search(r"about \d\.\d stars out of 5 for Toy Story \(1995\) \(from your 5 rated", text), text
     fresh = answer_fit(cat, DialogueState(catalog=cat.name), cat.by_id["ml-1"], None)
     assert "typical rater" in fresh and "no ratings" not in fresh
     unrated = [it["id"] for it in cat.items if it.get("popularity") == 0 and "audience_score" in it]
-    assert all(i in cat.rating.item_bias for i in unrated)  # films nobody rated still get the feature prior
+    assert all(i in cat.learned.rating.item_bias for i in unrated)  # films nobody rated still get the feature prior

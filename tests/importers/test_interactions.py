@@ -50,11 +50,11 @@ def test_attach_builds_what_the_ranker_reads(shop, tmp_path: Path) -> None:
     assert res["unknown_item_ids"] == 1 and res["unknown_examples"] == ["no-such-sku"]
     assert res["users"] == 150 and res["sequence_model"]["epochs_run"] == 2
     cat = Catalog.load("shop", s)
-    assert cat.sequence is not None and cat.sequence.item_ids == ids
-    assert cat.sequence.seen[:30].any() and not cat.sequence.seen[30:].any()  # only items in the log
+    assert cat.learned.sequence is not None and cat.learned.sequence.item_ids == ids
+    assert cat.learned.sequence.seen[:30].any() and not cat.learned.sequence.seen[30:].any()  # only items in the log
     pops = [it["popularity"] for it in cat.items]
     assert sum(pops) == res["rows_used"] and all(p == 0 for p in pops[30:])
-    assert ids[1] in dict(cat.neighbors[ids[0]])  # bought together along the path
+    assert ids[1] in dict(cat.learned.neighbors[ids[0]])  # bought together along the path
     assert cat.manifest.fields["popularity"].unit == "interactions"
     from chatrec.rank.signals.neighbors import RECIPE_FILE, RECIPES
 
@@ -80,7 +80,7 @@ def test_bad_logs_say_what_to_do(shop, tmp_path: Path) -> None:
         attach("shop", tmp_path / "missing.csv", s)
     with pytest.raises(CatalogError, match="read-only"):
         attach("products", tmp_path / "none.csv", s)
-    assert Catalog.load("shop", s).sequence is None  # nothing half-written
+    assert Catalog.load("shop", s).learned.sequence is None  # nothing half-written
 
 
 def test_cli_reports_errors_without_a_traceback(shop, tmp_path: Path, monkeypatch, capsys) -> None:

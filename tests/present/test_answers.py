@@ -20,7 +20,7 @@ def test_fit_without_ratings_says_so_and_names_broken_limits(cat: Catalog) -> No
     heat = cat.by_id[cat.find_title("Heat")]
     st = DialogueState(catalog="movies", constraints={"runtime_minutes": Constraint(max=120)})
     text = answer_fit(cat, st, heat, (20, 100))
-    assert cat.rating is None and "no ratings" in text
+    assert cat.learned.rating is None and "no ratings" in text
     assert "runtime minutes <= 120" in text and f"{heat['runtime_minutes']} minutes" in text
     assert "would not recommend" in text and "pick number" not in text
 

@@ -82,10 +82,11 @@ def test_product_import_ranks_like_the_evaluation_catalog(tmp_path: Path, monkey
     core = Core(settings)
     base = base_catalog("ml-latest-small", core.settings, split.item_ids)
     evaluated = split_catalog(base, split)
-    assert imported.neighbors.keys() == evaluated.neighbors.keys() and len(imported.neighbors) > 100
-    for k, row in evaluated.neighbors.items():
-        assert [i for i, _ in imported.neighbors[k]] == [i for i, _ in row], k
-        assert np.allclose([w for _, w in imported.neighbors[k]], [w for _, w in row], atol=1e-6)
+    got, want = imported.learned.neighbors, evaluated.learned.neighbors
+    assert got.keys() == want.keys() and len(got) > 100
+    for k, row in want.items():
+        assert [i for i, _ in got[k]] == [i for i, _ in row], k
+        assert np.allclose([w for _, w in got[k]], [w for _, w in row], atol=1e-6)
     assert [it["popularity"] for it in imported.items] == pytest.approx([it["popularity"] for it in evaluated.items])
 
     ndcg = {}

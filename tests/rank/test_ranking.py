@@ -6,6 +6,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from chatrec.rank.signals.learned import Learned
+
 
 def test_new_item_borrows_the_standing_of_its_content_neighbours(rules_rec) -> None:
     rec, movies = rules_rec, rules_rec.catalog("movies")  # the ranker alone: no model loaded
@@ -19,7 +21,7 @@ def test_new_item_borrows_the_standing_of_its_content_neighbours(rules_rec) -> N
     new = near[2]  # close to what the user liked, but nobody has interacted with it yet
     items = [dict(it, popularity=0 if it["id"] == new else 5 + n % 50) for n, it in enumerate(movies.items)]
     neighbors = {liked: [(j, 1.0 / (k + 1)) for k, j in enumerate(near) if j != new]}
-    cat = replace(movies, items=items, neighbors=neighbors)
+    cat = replace(movies, items=items, learned=Learned(neighbors=neighbors))
     cat.__dict__.pop("by_id", None)
     st = DialogueState(catalog="movies", liked_items=[liked])
     rng = np.random.default_rng(0)
@@ -41,7 +43,7 @@ def test_new_item_borrows_the_standing_of_its_content_neighbours(rules_rec) -> N
 
 
 def test_era_scores_by_hand() -> None:
-    from chatrec.rank.ranker import era_scores
+    from chatrec.rank.context import era_scores
 
     s = era_scores([1990, 1990], [1990, 2020, None, 1995])
     assert s[0] == 1.0  # at the centre of the liked years (density 1)
@@ -96,7 +98,7 @@ def test_public_popularity_and_owned_seeds_count_for_talk_only(rules_rec) -> Non
     man.public_popularity = "votes"
     items = [dict(it, votes=10 ** (n % 5)) if n % 5 else dict(it) for n, it in enumerate(movies.items)]
     neighbors = {seen: [(cands[3], 2.0), (cands[7], 1.0)]}
-    cat = replace(movies, manifest=man, items=items, neighbors=neighbors)
+    cat = replace(movies, manifest=man, items=items, learned=Learned(neighbors=neighbors))
     for k in ("by_id", "_titles"):
         cat.__dict__.pop(k, None)
     ranker = Ranker(cat, rec.index, rec.embedder, None)

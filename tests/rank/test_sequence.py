@@ -52,12 +52,13 @@ def test_ranker_uses_the_catalogs_sequence_model(rules_rec) -> None:
     rec, movies = rules_rec, rules_rec.catalog("movies")  # the ranker alone: no model loaded
     from chatrec.dialogue.state import DialogueState
     from chatrec.rank.ranker import Ranker
+    from chatrec.rank.signals.learned import Learned
     from chatrec.rank.signals.sequence import SequenceConfig, SequenceModel
 
     ids = [it["id"] for it in movies.items][:40]
     seqs = [[ids.index(i) for i in ids[s:s + 6]] for s in range(0, 34)] * 20  # i -> i+1 along the catalog order
     model = SequenceModel.train(seqs, ids, SequenceConfig(dim=32, epochs=6, negatives=16, batch=32, lr=5e-3))
-    cat = replace(movies, sequence=model)
+    cat = replace(movies, learned=Learned(sequence=model))
     st = DialogueState(catalog="movies", liked_items=ids[10:13])
     cands = ids[20:30] + [ids[13]]
     w = Ranker(cat, rec.index, rec.embedder, None).weights
