@@ -12,6 +12,10 @@ def _users(v: str) -> int | None:
     return None if v in ("all", "0") else int(v)
 
 
+def _turns(v: str) -> int | None:
+    return None if v == "all" else int(v)
+
+
 def add_parser(sub: Any) -> None:
     ev = sub.add_parser("eval", help="measure recommendation quality on public data (../shared/data)")
     es = ev.add_subparsers(dest="eval_cmd", required=True)
@@ -68,8 +72,20 @@ def add_parser(sub: Any) -> None:
     n.add_argument("--llm", default=None, help="also run with this model (default, small, smoke, a GGUF path)")
     n.add_argument("--llm-mode", choices=["auto", "always"], default="auto",
                    help="auto: the model only for unplaced words (the product's path); always: the legacy proposal")
-    n.add_argument("--limit", type=int, default=None, help="only the first N utterances")
-    n.add_argument("--show-failures", action="store_true")
+    n.add_argument("--limit", type=int, default=None, help="only the first N utterances (of each set)")
+    n.add_argument("--show-failures", action="store_true", help="the failing rows (never the held-out half's, "
+                                                                  "unless --half heldout)")
+    n.add_argument("--half", choices=["both", "dev", "heldout", "none"], default="both",
+                   help="generated phrasings scored beside the regression rows (tests/data/generated; regenerate "
+                        "with python -m chatrec.evaluation.phrasings): the dev half to fix the reader on, the "
+                        "held-out half to measure it (default both; the headline is held-out)")
+    n.add_argument("--turns", type=_turns, default=None, metavar="N|all|0",
+                   help="generated rows per half also played as product turns for the inversion count (default "
+                        "all; N: a seeded sample; 0: none)")
+    n.add_argument("--seed", type=int, default=0, help="seed of the --turns sample")
+    n.add_argument("--family", default=None, help="comma-separated generated families only (negation, controls, "
+                                                  "negated-direction, open-bounds, multi-clause, two-turn, people, "
+                                                  "languages)")
     t = es.add_parser("rating", help="rating prediction on ml-latest-small (per-user time split): RMSE, MAE")
     t.add_argument("--users", type=_users, default=None)
     t.add_argument("--seed", type=int, default=0)
@@ -114,7 +130,9 @@ def run(args: argparse.Namespace) -> int:
 
             try:
                 run_u(args.bench, args.json, llm=args.llm, llm_mode=args.llm_mode, limit=args.limit,
-                      show_failures=args.show_failures)
+                      show_failures=args.show_failures, half=args.half,
+                      turns=args.turns, seed=args.seed,
+                      families=args.family.split(",") if args.family else None)
             except BenchError as e:
                 print(f"error: {e}")
                 return 2
