@@ -47,6 +47,8 @@ class FieldSpec(BaseModel):
         default_factory=dict, description="Words that compare with a named or shown item: 'shorter' -> lower.")
     mention: Literal["soft", "hard"] = Field("soft", description="What naming a value plainly does: 'soft' a wish "
                                              "that moves scores ('a comedy'), 'hard' a limit ('in French').")
+    people: bool = Field(False, description="Values are people's names (cast, directors, designers): the reader "
+                         "also knows them by surname ('Nolan', 'Kubrick's').")
 
     @model_validator(mode="after")
     def _check(self) -> "FieldSpec":
@@ -59,6 +61,18 @@ class FieldSpec(BaseModel):
                 if v not in self.vocabulary:
                     raise ValueError(f"{v!r} (in synonyms or order) is not in the vocabulary")
         return self
+
+
+class LanguageWords(BaseModel):
+    """A catalog's own words in one more language: each word or phrase -> the English word of the same field that
+    the reader knows (a value, a synonym, a phrase, a field word or a comparative). The language's everyday words
+    (negation, bounds, numbers) are the reader's (chatrec/read/words/<code>.json), not the catalog's."""
+
+    model_config = ConfigDict(extra="forbid")
+    item_words: dict[str, str] = Field(default_factory=dict, description="Nouns for an item -> an English item "
+                                       "noun ('película' -> 'movie').")
+    fields: dict[str, dict[str, str]] = Field(default_factory=dict, description="Field -> word in this language "
+                                              "-> the English word ('comédie' -> 'Comedy', 'récent' -> 'recent').")
 
 
 class Manifest(BaseModel):
@@ -78,12 +92,26 @@ class Manifest(BaseModel):
     public_popularity: str | None = Field(None, description="A numeric field that counts how many people know an "
                                           "item today (a public vote count): talk's candidates and ranking use it.")
     fields: dict[str, FieldSpec]
+    languages: dict[str, LanguageWords] = Field(default_factory=dict, description="ISO 639-1 code -> this catalog's "
+                                                "words in that language, for messages not written in English.")
 
     @model_validator(mode="after")
     def _check(self) -> "Manifest":
         for key in ("id", self.title_field):
             if key not in self.fields:
                 raise ValueError(f"the manifest must declare the field {key!r}")
+        for code, words in self.languages.items():
+            for name, table in words.fields.items():
+                spec = self.fields.get(name)
+                if spec is None:
+                    raise ValueError(f"languages.{code}: no field {name!r}")
+                if spec.vocabulary is None:
+                    continue
+                known = {w.lower() for w in [*self.synonyms_for(name), *spec.phrases, *spec.words,
+                                             *spec.comparatives]}
+                bad = sorted(v for v in table.values() if v.lower() not in known)
+                if bad:
+                    raise ValueError(f"languages.{code}.{name}: {bad} are not words of the field {name!r}")
         pp = self.public_popularity
         if pp is not None and (pp not in self.fields or self.fields[pp].type not in ("integer", "number")):
             raise ValueError(f"public_popularity {pp!r} must name a declared integer or number field")
@@ -106,6 +134,10 @@ class Manifest(BaseModel):
         for value, words in spec.synonyms.items():
             out.update({w.lower(): value for w in words})
         return out
+
+    def people_fields(self) -> list[str]:
+        """Fields whose values name people."""
+        return [k for k, f in self.fields.items() if f.people]
 
     def item_nouns(self) -> list[str]:
         """Every noun that names an item of this catalog ('movie', 'movies', 'film'...)."""

@@ -29,5 +29,7 @@ class Understanding(BaseModel):
     unplaced: list[str] = Field(default_factory=list, description="Words no rule read; only these are worth a model "
                                 "call (llm_mode 'auto').")
     llm_used: bool = False
+    language: str = Field("en", description="The language the message was read in (ISO 639-1 code): English, or one "
+                          "the reader has a word table for; another language gets a note saying what was read.")
     attribute_kinds: dict[str, str] = Field(default_factory=dict, description="Where each liked/disliked attribute "
                                             "goes in the state: genres (a vocabulary value), people or keywords.")

@@ -2,7 +2,8 @@
 (negated, 'only', ordinal bounds such as 'PG-13 or lower') and the manifest's phrases ('no subtitles').
 
 Which field a rule reads is found from the manifest (unit 'minutes', unit 'year', unit 'USD'; include/exclude
-fields with their words), never from the catalog's name. Negation scope comes from `reader.negated`.
+fields with their words), never from the catalog's name. Every bound is read by `bounds.py` (a side and an edge
+from the direction words, turned round once when a negation governs it: `reader.governs`).
 """
 from __future__ import annotations
 
@@ -13,13 +14,20 @@ from typing import Any
 from chatrec.catalog.catalog import Catalog
 from chatrec.catalog.manifest import FieldSpec, PhraseEffect
 from chatrec.dialogue.state import Constraint, DialogueState
-from chatrec.read.reader import ITEM_WORD, Mention, find_mentions, negated, normalise_numbers
+from chatrec.read.bounds import Bound, Said, direction_around, directions, read_bounds, settle
+from chatrec.read.lexicon import Lexicon
+from chatrec.read.reader import Mention, find_mentions, governs, normalise_numbers
 
-UPPER = (r"under|less than|shorter than|cheaper than|lower than|below|at most|up to|within|no longer than|"
-         r"max(?:imum)?|<=?")
-LOWER = r"over|more than|longer than|pricier than|more expensive than|higher than|above|at least|min(?:imum)?|>=?"
-COMPARE_OVER = rf"(?:{ITEM_WORD}|anything|something|a|an|the)"  # what a negation reaches over to a comparison
-DECADE = r"(?:the\s+)?(?:(?:19|20)\d0|'?\d0)'?s\b"
+DECADE = re.compile(r"\b(?:the\s+)?(?:(19|20)(\d)0|'?(\d)0)'?s\b")
+YEAR = re.compile(r"(?<![\d$.])(1[89]\d\d|20\d\d)(?![\d%]|\s*(?:minutes?|mins?|dollars|bucks|usd)\b)")
+DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(?:minutes?|mins?|min|m)\b")
+MONEY = re.compile(r"\$\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:dollars|usd|bucks)\b|"
+                   r"(\d+(?:\.\d+)?)(?![\d.])(?!\s*(?:%|percent|[a-z]))")  # a bare number: a price, with a direction
+
+
+# 'only comedies', 'nothing but westerns', "I don't want anything but comedies": the value is the only one allowed
+ONLY = re.compile(r"(?<!not )\b(?:only|just|strictly|nothing but|nothing except|nothing other than|"
+                  r"(?:don'?t|do not) want anything (?:but|except|other than))\s+(?:[\w'-]+\s+){0,2}?$")
 
 
 def year_now(state: DialogueState) -> int:
@@ -27,176 +35,179 @@ def year_now(state: DialogueState) -> int:
     return state.as_of_year or date.today().year
 
 
-def _flipped(t: str, start: int) -> bool:
-    return negated(t, start, over=COMPARE_OVER, reach=2)
+def step(spec: FieldSpec) -> float:
+    """How far an exclusive edge moves: whole years and counts by one ('before 1990' is up to 1989); a spoken
+    duration or price keeps its number ('under 2 hours' is up to 120 minutes, 'under $50' up to $50)."""
+    return 1.0 if spec.type == "integer" and spec.unit != "minutes" else 0.0
 
 
-def _bounds(t: str, value: str) -> list[tuple[str, re.Match[str]]]:
-    """('max' | 'min', match) for each comparison before `value` (its groups start at 2). A negation right before
-    turns it round: "no more than 2 hours" and "nothing over 100 minutes" are maxima, "nothing under 90 minutes"
-    and "not less than $20" minima."""
-    out = []
-    for m in re.finditer(rf"(?<![\w-])({UPPER}|{LOWER})\s*(?:about\s*|around\s*|roughly\s*)?(?:{value})", t):
-        upper = re.fullmatch(UPPER, m.group(1)) is not None
-        if _flipped(t, m.start()):
-            upper = not upper
-        out.append(("max" if upper else "min", m))
-    return out
+def _put(c: dict[str, Constraint], name: str, b: Bound, spec: FieldSpec) -> None:
+    setattr(c.setdefault(name, Constraint()), b.side, b.edge(step(spec)))
 
 
-def negated_decade(text: str) -> int | None:
-    """The first year of a decade the user rules out ('not from the 90s', 'no 80s movies'), or None."""
+def _bounds(t: str, name: str, spec: FieldSpec, values: re.Pattern[str], lex: Lexicon | None,
+            c: dict[str, Constraint], used: list[tuple[int, int]]) -> None:
+    """Each value of `values` with a direction word, as a bound on the field (flipped where a negation governs)."""
+    def number(m: re.Match[str]) -> float | None:
+        got = next((g for g in m.groups() if g is not None), None)
+        return float(got) if got is not None else None
+
+    for said in read_bounds(t, values, number, directions(spec.comparatives), used):
+        _put(c, name, settle(said, lambda p: governs(t, p, lex)), spec)
+        used.append((said.start, said.end))
+
+
+def _decade(m: re.Match[str]) -> int:
+    cent = m.group(1) or ("19" if (m.group(3) or "0") >= "3" else "20")
+    return int(cent + (m.group(2) or m.group(3)) + "0")
+
+
+def negated_decade(text: str, lex: Lexicon | None = None) -> int | None:
+    """The first year of a decade the user rules out ('not from the 90s', 'no 80s movies'), or None; a decade with
+    a direction word is a bound ('nothing before the 90s'), not this."""
     low = text.lower()
-    for m in re.finditer(DECADE, low):
-        if negated(low, m.start(), reach=3):
-            d = re.search(r"(19|20)?(\d)0", m.group(0))
-            assert d is not None
-            return int((d.group(1) or ("19" if d.group(2) >= "3" else "20")) + d.group(2) + "0")
+    d = directions()
+    for m in DECADE.finditer(low):
+        if governs(low, m.start(), lex) and direction_around(low, m.start(), m.end(), d) is None:
+            return _decade(m)
     return None
 
 
-def _runtime(t: str, name: str, c: dict[str, Constraint], removed: list[str]) -> None:
-    """Durations, all in minutes after `normalise_numbers`: comparisons, ranges, and a bare length ('90 minutes or
-    so', '2 hours max') as the most the user has time for."""
-    dur = r"(\d+(?:\.\d+)?)\s*(minutes?|mins?|min|m)\b"
+def _runtime(t: str, name: str, spec: FieldSpec, lex: Lexicon | None, c: dict[str, Constraint],
+             removed: list[str]) -> None:
+    """Durations, all in minutes after `normalise_numbers`: ranges, bounds, and a bare length ('90 minutes or
+    so', '2 hours') as the most the user has time for."""
     used: list[tuple[int, int]] = []
-    for bound, m in _bounds(t, dur):
-        setattr(c.setdefault(name, Constraint()), bound, float(m.group(2)))
-        used.append(m.span())
-    m = re.search(rf"\bbetween\s*(\d+)\s*(?:and|-|to)\s*{dur}", t)
-    if m:
+    m = re.search(r"\b(?:between\s*)?(\d+)\s*(?:and|-|–|to)\s*(\d+(?:\.\d+)?)\s*(?:minutes?|mins?)\b", t)
+    if m and (m.group(0).startswith("between") or not re.search(r"\band\b", m.group(0))):
         c.setdefault(name, Constraint()).min, c[name].max = float(m.group(1)), float(m.group(2))
         used.append(m.span())
-    for m in re.finditer(dur, t):
-        if any(a <= m.start() < b for a, b in used) or negated(t, m.start(), reach=2):
+    _bounds(t, name, spec, DURATION, lex, c, used)
+    for m in DURATION.finditer(t):
+        if any(a <= m.start() < b for a, b in used) or governs(t, m.start(), lex):
             continue
-        more = re.match(r"\s*(?:or (?:more|longer)|plus|\+|at least|minimum)", t[m.end():])
-        setattr(c.setdefault(name, Constraint()), "min" if more else "max", float(m.group(1)))
+        setattr(c.setdefault(name, Constraint()), "max", float(m.group(1)))
     if re.search(r"\b(any length|don'?t care (about|how) long|length doesn'?t matter)\b", t):
         removed.append(name)
 
 
-def _years(t: str, name: str, now: int, c: dict[str, Constraint], removed: list[str]) -> None:
-    """Decades, years before/after/from, and years relative to the request's year ('the last 10 years')."""
-    def y() -> Constraint:
-        return c.setdefault(name, Constraint())
-
-    dec = re.search(r"\b(?:the\s+)?(?:(19|20)(\d)0|'?(\d)0)'?s\b", t)
-    if dec and not re.search(r"\b\d+\s*(?:minutes|mins)\b", t[dec.start():dec.end() + 8]) \
-            and negated_decade(t) is None:  # "not from the 90s" cannot be one range: no limit (understand notes it)
-        cent = dec.group(1) or ("19" if (dec.group(3) or "0") >= "3" else "20")
-        d = int(cent + (dec.group(2) or dec.group(3)) + "0")
-        y().min, y().max = d, d + 9
-    for m in re.finditer(r"\b(before|older than|pre-?|earlier than|until|up to)\s*(19\d\d|20\d\d)\b", t):
-        year = int(m.group(2))
-        if _flipped(t, m.start()):  # "nothing before 1990" = from 1990 on
-            y().min = year + (1 if m.group(1) in ("until", "up to") else 0)
-        else:
-            y().max = year - (0 if m.group(1) in ("until", "up to") else 1)
-    for m in re.finditer(r"\b(after|newer than|post-?|since|from|later than)\s*(19\d\d|20\d\d)\b", t):
-        year = int(m.group(2))
-        rest = t[m.end(): m.end() + 20]
-        if m.group(1) == "from" and not re.match(r"\s*(?:on\b|onwards?\b|or later|and later|forward|and up|"
-                                                 r"to\b|until\b|till\b|-|–|and\b)", rest):
-            if not _flipped(t, m.start()):
-                y().min = y().max = year  # "a movie from 1994" is from that year
+def _years(t: str, name: str, spec: FieldSpec, now: int, lex: Lexicon | None, c: dict[str, Constraint],
+           removed: list[str]) -> None:
+    """Ranges, decades, years with a direction ('before 1980', '2000 or later'), 'a movie from 1994', and years
+    relative to the request's year ('the last 10 years', 'this century'), each turned round under a negation."""
+    used: list[tuple[int, int]] = []
+    m = re.search(r"\b(?:(?:between|from)\s*)?(1[89]\d\d|20\d\d)\s*(?:and|to|until|till|through|-|–)\s*"
+                  r"(1[89]\d\d|20\d\d)\b", t)
+    if m and (re.match(r"between|from", m.group(0)) or not re.search(r"\band\b", m.group(0))):
+        c.setdefault(name, Constraint()).min, c[name].max = sorted((float(m.group(1)), float(m.group(2))))
+        used.append(m.span())
+    _bounds(t, name, spec, YEAR, lex, c, used)
+    for m in re.finditer(r"\bfrom\s*(1[89]\d\d|20\d\d)\b", t):
+        if not any(a <= m.start(1) < b for a, b in used) and not governs(t, m.start(1), lex):
+            c.setdefault(name, Constraint()).min = c[name].max = float(m.group(1))  # "a movie from 1994"
+    d = directions(spec.comparatives)
+    for m in DECADE.finditer(t):
+        if any(a <= m.start() < b for a, b in used) or \
+                re.search(r"\b\d+\s*(?:minutes|mins)\b", t[m.start(): m.end() + 8]):
             continue
-        strict = m.group(1) in ("after", "newer than", "post", "post-", "later than")
-        if _flipped(t, m.start()):
-            y().max = year - (0 if strict else 1)  # "nothing after 1990" = up to 1990
-        else:
-            y().min = year + (1 if strict else 0)
-    m = re.search(r"\b(?:between|from)\s*(19\d\d|20\d\d)\s*(?:and|to|until|till|-|–)\s*(19\d\d|20\d\d)\b", t)
-    if m:
-        y().min, y().max = sorted((int(m.group(1)), int(m.group(2))))
+        first = _decade(m)
+        found = direction_around(t, m.start(), m.end(), d)
+        if found:  # 'before the 90s' = before 1990; 'after the 80s' = after 1989; 'the 90s or later' = from 1990
+            side, inc, a, b = found
+            b_ = Bound(side, inc, float(first if (side == "min") == inc else first + 9))
+            _put(c, name, settle(Said(b_, a, b, m.start()), lambda p: governs(t, p, lex)), spec)
+        elif not governs(t, m.start(), lex):  # "not from the 90s" cannot be one range: no limit (understand notes it)
+            c.setdefault(name, Constraint()).min, c[name].max = first, first + 9
+        break
     m = re.search(r"\b(?:last|past)\s+(\d+|few|couple(?: of)?)\s+(years|yrs|decades)\b"
                   r"|\b(?:last|past)\s+(decade|year)\b", t)
-    if m and not negated(t, m.start(), reach=3):
+    if m:
         n = {"few": 3, "couple": 2, "couple of": 2}.get(m.group(1) or "", None) or int(m.group(1) or 1)
-        y().min = now - n * (10 if (m.group(2) or m.group(3) or "").startswith("decade") else 1)
-    if re.search(r"\b(?:this|the 21st|the twenty-first|21st) century\b", t):
-        y().min = now // 100 * 100
-    if re.search(r"\bthis decade\b", t):
-        y().min = now // 10 * 10
+        since = Bound("min", True, now - n * (10 if (m.group(2) or m.group(3) or "").startswith("decade") else 1))
+        _put(c, name, settle(Said(since, m.start(), m.end(), m.start()), lambda p: governs(t, p, lex)), spec)
+    for pattern, first in ((r"\b(?:this|the 21st|the twenty-first|21st) century\b", now // 100 * 100),
+                           (r"\bthis decade\b", now // 10 * 10)):
+        m = re.search(pattern, t)
+        if m:
+            _put(c, name, settle(Said(Bound("min", True, first), m.start(), m.end(), m.start()),
+                                 lambda p: governs(t, p, lex)), spec)
     if re.search(r"\b(any year|any decade|don'?t care (about|how) old)\b", t):
         removed.append(name)
 
 
-def _price(t: str, name: str, c: dict[str, Constraint]) -> None:
+def _price(t: str, name: str, spec: FieldSpec, lex: Lexicon | None, c: dict[str, Constraint]) -> None:
+    used: list[tuple[int, int]] = []
     for m in re.finditer(r"budget(?: of| is)?\s*\$?\s*(\d+(?:\.\d+)?)", t):
         c.setdefault(name, Constraint()).max = float(m.group(1))
+        used.append(m.span())
     m = re.search(r"\bbetween\s*\$?\s*(\d+(?:\.\d+)?)\s*(?:and|to|-)\s*\$?\s*(\d+(?:\.\d+)?)", t)
     if m:
         c.setdefault(name, Constraint()).min, c[name].max = sorted((float(m.group(1)), float(m.group(2))))
-    for bound, m in _bounds(t, r"\$\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:dollars|usd|bucks)\b|"
-                               r"(\d+(?:\.\d+)?)(?![\d.])(?!\s*(?:%|percent|[a-z]))"):  # a bare number: a price here
-        setattr(c.setdefault(name, Constraint()), bound, float(m.group(2) or m.group(3) or m.group(4)))
+        used.append(m.span())
+    _bounds(t, name, spec, MONEY, lex, c, used)
 
 
-ORDER_LOW = r"or (?:lower|less|below|under|younger|milder|tamer)|at (?:the )?most|max(?:imum)?|tops"
-ORDER_HIGH = r"or (?:higher|more|above|over|older)"
-ORDER_UPTO = (r"(?:up to|at most|max(?:imum)?|no higher than|nothing (?:above|over|higher than)|not (?:above|over)|"
-              r"not higher than)")
-
-
-def _ordinal(low: str, m: Mention, spec: FieldSpec) -> list[str] | None:
-    """'PG-13 or lower' / 'up to PG-13' -> the values up to PG-13 in the manifest's order (and the other way for
-    'or higher' / 'at least'); None when the mention has no such bound."""
+def _ordinal(low: str, m: Mention, spec: FieldSpec, lex: Lexicon | None) -> list[str] | None:
+    """'PG-13 or lower' / 'up to PG-13' / 'nothing above PG-13' -> the values up to PG-13 in the manifest's order
+    (and the other way for 'or higher' / 'at least'): the same direction words and flip as numbers, on the value's
+    place in the order; None when the mention has no direction."""
     order = spec.order or []
     if m.value not in order:
         return None
-    i = order.index(m.value)
-    if re.match(rf"\s*(?:{ORDER_LOW})\b", low[m.end:]) or re.search(rf"\b{ORDER_UPTO}\s*(?:rated\s+)?$", low[:m.start]):
-        return order[: i + 1]
-    if re.search(r"\b(?:under|below|lower than|milder than)\s*(?:rated\s+)?$", low[:m.start]):
-        return order[:i]
-    if re.match(rf"\s*(?:{ORDER_HIGH})\b", low[m.end:]) or re.search(r"\bat least\s*(?:rated\s+)?$", low[:m.start]):
-        return order[i:]
-    return None
+    start = m.start - len(re.search(r"(?:rated\s+)?$", low[:m.start]).group(0))  # type: ignore[union-attr]
+    found = direction_around(low, start, m.end, directions(spec.comparatives))
+    if found is None:
+        return None
+    side, inc, a, b = found
+    bound = settle(Said(Bound(side, inc, float(order.index(m.value))), a, b, m.start), lambda p: governs(low, p, lex))
+    i = int(bound.edge(1))
+    return order[i:] if bound.side == "min" else order[: i + 1]
 
 
-def _apply_phrase(effect: PhraseEffect, negative: bool, field: str, now: int, c: dict[str, Constraint]) -> None:
+def _apply_phrase(effect: PhraseEffect, negative: bool, field: str, spec: FieldSpec, now: int,
+                  c: dict[str, Constraint]) -> None:
     """A manifest phrase's effect on its field ('no subtitles' -> English only); said negated, include and exclude
-    swap and ranges are left alone."""
+    swap and a one-sided range turns round like any bound ('nothing recent': before the recent years)."""
     cur = c.setdefault(field, Constraint())
     inc, exc = (effect.exclude, effect.include) if negative else (effect.include, effect.exclude)
     cur.include = sorted({*cur.include, *inc})
     cur.exclude = sorted({*cur.exclude, *exc})
-    if negative:
-        return
     lo = effect.min if effect.min is not None else (now - effect.since_years_ago
                                                      if effect.since_years_ago is not None else None)
     hi = effect.max if effect.max is not None else (now - effect.until_years_ago
                                                      if effect.until_years_ago is not None else None)
-    if lo is not None and cur.min is None:
-        cur.min = lo
-    if hi is not None and cur.max is None:
-        cur.max = hi
+    bounds = [Bound("min", True, lo)] if lo is not None else []
+    bounds += [Bound("max", True, hi)] if hi is not None else []
+    if negative and len(bounds) != 1:
+        return  # 'not in the golden age' (a closed range) cannot be one bound: no limit
+    for b in bounds:
+        b = b.flipped() if negative else b
+        if getattr(cur, b.side) is None:
+            setattr(cur, b.side, b.edge(step(spec)))
 
 
 def _values(low: str, mentions: list[Mention], catalog: Catalog, now: int, c: dict[str, Constraint],
             removed: list[str]) -> None:
     """Include/exclude fields from the mentions of their values and phrases."""
     fields = catalog.manifest.filterable()
+    lex = catalog.lexicon
     by_value: dict[tuple[str, str], list[Mention]] = {}
     for m in mentions:
         spec = fields.get(m.field or "")
         if spec is None or spec.filter != "include_exclude":
             continue
         if m.value in spec.phrases:
-            _apply_phrase(spec.phrases[m.value], m.negated, m.field or "", now, c)
+            _apply_phrase(spec.phrases[m.value], m.negated, m.field or "", spec, now, c)
         else:
             by_value.setdefault((m.field or "", m.value), []).append(m)
     for (name, value), said in by_value.items():
         spec = fields[name]
-        w = re.escape(said[0].phrase)
-        ordinal = _ordinal(low, said[-1], spec)
+        ordinal = _ordinal(low, said[-1], spec, lex)
         if ordinal is not None:  # its own words carry any negation: 'nothing above PG-13', 'no higher than PG'
             c.setdefault(name, Constraint()).include = sorted({*c.setdefault(name, Constraint()).include, *ordinal})
-        elif all(m.negated for m in said) or re.search(rf"\b{w}\b[^.,;]*?\b(is|are)\s+(out|off the table)\b", low):
+        elif all(m.negated for m in said):
             c.setdefault(name, Constraint()).exclude = sorted({*c.setdefault(name, Constraint()).exclude, value})
-        elif spec.mention == "hard" or any(re.search(r"\b(only|just|strictly|nothing but)\s+(?:[\w'-]+\s+){0,2}?$",
-                                                     low[max(0, m.start - 40): m.start]) for m in said):
+        elif spec.mention == "hard" or any(ONLY.search(low[max(0, m.start - 40): m.start]) for m in said):
             c.setdefault(name, Constraint()).include = sorted({*c.setdefault(name, Constraint()).include, value})
         if any(re.search(r"\b(i don'?t mind|ok with|fine with|okay with|allow|bring back)\s+(?:[\w'-]+\s+){0,2}?$",
                          low[max(0, m.start - 40): m.start]) for m in said):
@@ -206,12 +217,15 @@ def _values(low: str, mentions: list[Mention], catalog: Catalog, now: int, c: di
 
 
 def _comparatives(low: str, refs: list[tuple[int, dict[str, Any]]], fields: dict[str, FieldSpec],
-                  out: dict[str, Constraint]) -> None:
+                  lex: Lexicon | None, out: dict[str, Constraint]) -> None:
     """'shorter', 'older than Alien', 'cheaper': a bound just past the reference items' value (the manifest's
-    comparative words say which field and which way). `refs`: (where the item is named, or -1; item). A word
-    followed by 'than' compares with the next named item only ('newer than Psycho but older than Jaws')."""
+    comparative words say which field and which way; a negation turns it round: 'nothing older than Alien').
+    `refs`: (where the item is named, or -1; item). A word followed by 'than' compares with the next named item
+    only ('newer than Psycho but older than Jaws')."""
     preset = set(out)  # a number the user wrote wins over a comparison
     for name, spec in fields.items():
+        if spec.filter != "range":
+            continue
         for word, way in spec.comparatives.items():
             for m in re.finditer(rf"\b{re.escape(word)}\b", low):
                 if name in preset:
@@ -221,13 +235,12 @@ def _comparatives(low: str, refs: list[tuple[int, dict[str, Any]]], fields: dict
                 vals = [r[name] for r in use if r.get(name) is not None]
                 if not vals:
                     continue
-                c = out.setdefault(name, Constraint())
-                if way == "lower":
-                    v = min(vals)
-                    c.max = v - 1 if spec.type == "integer" else round(v * 0.99, 2)
-                else:
-                    v = max(vals)
-                    c.min = v + 1 if spec.type == "integer" else round(v * 1.01, 2)
+                b = Bound("max", False, min(vals)) if way == "lower" else Bound("min", False, max(vals))
+                b = b.flipped() if governs(low, m.start(), lex) else b
+                # an item is no round number: 'shorter than Heat' leaves Heat out (a minute, a year, a cent less)
+                edge = b.edge(1) if spec.type == "integer" else \
+                    round(b.value * (1 if b.inclusive else 0.99 if b.side == "max" else 1.01), 2)
+                setattr(out.setdefault(name, Constraint()), b.side, edge)
 
 
 def rule_constraints(text: str, catalog: Catalog, state: DialogueState, mentions: list[Mention] | None = None,
@@ -237,6 +250,7 @@ def rule_constraints(text: str, catalog: Catalog, state: DialogueState, mentions
     `refs`: the items a comparison is with (named, pointed at or last shown), with where each is named (-1: not
     written)."""
     fields = catalog.manifest.filterable()
+    lex = catalog.lexicon
     out: dict[str, Constraint] = {}
     removed: list[str] = []
     low = text.lower()
@@ -246,21 +260,20 @@ def rule_constraints(text: str, catalog: Catalog, state: DialogueState, mentions
         if spec.filter != "range":
             continue
         if spec.unit == "minutes":
-            _runtime(t, name, out, removed)
+            _runtime(t, name, spec, lex, out, removed)
         elif spec.unit == "year":
-            _years(t, name, now, out, removed)
+            _years(t, name, spec, now, lex, out, removed)
         elif (spec.unit or "").upper() == "USD":
-            _price(t, name, out)
-        elif spec.unit:  # any other unit: comparisons with the unit written ('at least 5 players')
+            _price(t, name, spec, lex, out)
+        elif spec.unit:  # any other unit: bounds with the unit written ('at least 5 players')
             unit = re.escape(spec.unit.lower().rstrip("s"))
-            for bound, m in _bounds(t, rf"(\d+(?:\.\d+)?)\s*{unit}s?\b"):
-                setattr(out.setdefault(name, Constraint()), bound, float(m.group(2)))
+            _bounds(t, name, spec, re.compile(rf"(\d+(?:\.\d+)?)\s*{unit}s?\b"), lex, out, [])
     if mentions is None:
-        mentions = find_mentions(low, text, catalog.lexicon)
+        mentions = find_mentions(low, text, lex)
     _values(low, mentions, catalog, now, out, removed)
-    _comparatives(low, refs or [], fields, out)
+    _comparatives(low, refs or [], fields, lex, out)
     for m in mentions:  # range fields' phrases ('recent', 'not too long')
         spec = fields.get(m.field or "")
         if spec is not None and spec.filter == "range" and m.value in spec.phrases and m.field not in out:
-            _apply_phrase(spec.phrases[m.value], m.negated, m.field or "", now, out)
+            _apply_phrase(spec.phrases[m.value], m.negated, m.field or "", spec, now, out)
     return {k: v for k, v in out.items() if not v.is_empty()}, removed

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from chatrec.catalog.manifest import Manifest
+from chatrec.read.scope import polarity
 
 # Function words, fillers and dialogue words of English: they carry no preference of their own.
 FUNCTION_WORDS = frozenset("""
@@ -66,6 +67,8 @@ class Lexicon:
     ownership: tuple[str, ...] = ()
     phrase_re: re.Pattern[str] = re.compile(r"(?!x)x")  # every vocabulary phrase, longest first, whole words
     field_re: re.Pattern[str] = re.compile(r"(?!x)x")  # every field-pointing word or phrase
+    shields: frozenset[str] = frozenset()  # phrases with a meaning of their own that hold a cue ('no subtitles')
+    content_re: re.Pattern[str] | None = None  # every catalog word: values, field words, phrases
 
     @classmethod
     def from_manifest(cls, manifest: Manifest, values: dict[str, list[str]] | None = None,
@@ -91,7 +94,14 @@ class Lexicon:
               and not all(w in common for w in k.split())  # 'not seen', 'talking': dialogue words, not traits
               and not any(ch.isdigit() for ch in k) and not vocab.search(k)}
         return cls(phrases, field_words, field_phrases, kw, nouns, tuple(w.lower() for w in manifest.ownership_words),
-                   vocab, alternation([*field_words, *field_phrases]))
+                   vocab, alternation([*field_words, *field_phrases]), _shields([*phrases, *field_phrases]),
+                   alternation([*phrases, *field_words, *field_phrases]))
+
+
+def _shields(phrases: Iterable[str]) -> frozenset[str]:
+    """The manifest's phrases that hold a negation cue ('no subtitles', 'not too long', 'not rated'): each has its
+    own meaning, so the reader takes it whole and its cue negates nothing after it."""
+    return frozenset(p for p in phrases if polarity(p).scopes or polarity(f"horror {p}").scopes)
 
 
 def alternation(words: Iterable[str]) -> re.Pattern[str]:

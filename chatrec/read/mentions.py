@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 import weakref
+from collections.abc import Callable
+from typing import Any
 
 from chatrec.catalog.catalog import Catalog, norm_title
 from chatrec.dialogue.state import DialogueState
@@ -138,6 +140,7 @@ def series_mentions(text: str, catalog: Catalog) -> list[tuple[int, list[str]]]:
     """'all the Star Wars movies', 'the Toy Story films', 'the Godfather trilogy': (where, the items whose titles
     start with the named words), when two or more do. The nouns are the manifest's plural item nouns."""
     nouns = [*catalog.manifest.item_nouns(), *SERIES_WORDS]
+    prefix = _title_index(catalog)[1]
     out: list[tuple[int, list[str]]] = []
     low = text.lower()
     for m in re.finditer(rf"\b({'|'.join(map(re.escape, nouns))})\b", low):
@@ -149,12 +152,39 @@ def series_mentions(text: str, catalog: Catalog) -> list[tuple[int, list[str]]]:
             key = norm_title(" ".join(words[-n:]))
             if not key or key in FUNCTION_WORDS or key in catalog.lexicon.phrases or key in catalog.lexicon.keywords:
                 continue
-            ids = [i for k, v in catalog._titles.items() if k in (key, key + "s") or k.startswith(key + " ") for i in v]
+            ids = list(dict.fromkeys(prefix.get(key, []) + catalog._titles.get(key + "s", [])))
             start = toks[-n][0]
             if len(ids) >= 2 and (plural or re.search(r"\b(?:every|each)\s+(?:single\s+)?$", low[:start])):
                 out.append((start, sorted(ids, key=lambda i: catalog.by_id[i].get("year") or 0)))
                 break
     return out
+
+
+_CACHE: dict[tuple[int, str], tuple["weakref.ref[Catalog]", Any]] = {}
+
+
+def _once(catalog: Catalog, name: str, build: Callable[[Catalog], Any]) -> Any:
+    """`build(catalog)`, computed once per catalog (catalogs are read-only after loading)."""
+    hit = _CACHE.get((id(catalog), name))
+    if hit is None or hit[0]() is not catalog:
+        hit = _CACHE[(id(catalog), name)] = (weakref.ref(catalog), build(catalog))
+    return hit[1]
+
+
+def _title_index(catalog: Catalog) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Title keys by their first word (in catalog order), and item ids by every leading run of a title's words
+    ('star', 'star wars', ...): lookups instead of a pass over every title for every message."""
+    def build(cat: Catalog) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        first: dict[str, list[str]] = {}
+        prefix: dict[str, list[str]] = {}
+        for key, ids in cat._titles.items():
+            words = key.split()
+            if words:
+                first.setdefault(words[0], []).append(key)
+            for n in range(1, len(words) + 1):
+                prefix.setdefault(" ".join(words[:n]), []).extend(ids)
+        return first, prefix
+    return _once(catalog, "titles", build)
 
 
 _KNOWN_WORDS: dict[int, tuple["weakref.ref[Catalog]", frozenset[str]]] = {}
@@ -203,7 +233,12 @@ def mentioned_titles(text: str, catalog: Catalog) -> list[str]:
     found: list[tuple[int, str]] = []
     low = " " + norm_title(YEAR_PAREN.sub(lambda m: " " * len(m.group(0)), text)) + " "  # "(2012)" is no title
     bracketed = _bracketed_titles(text)
-    for key, ids in catalog._titles.items():
+    first = _title_index(catalog)[0]
+    words = set(low.split())
+    keys = [k for w in words for k in first.get(w, ())]
+    order = {k: n for n, k in enumerate(catalog._titles)}
+    for key in sorted(set(keys), key=order.__getitem__):
+        ids = catalog._titles[key]
         if len(key) < 2 or f" {key} " not in low:
             continue
         if len(key) == 2 and not re.search(rf"(?<=[a-z,;] ){re.escape(catalog.title(catalog.by_id[ids[0]]))}\b", text):
@@ -246,10 +281,19 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
+def _owned_index(catalog: Catalog) -> list[tuple[str, set[str], set[str]]]:
+    """(id, title words, tag words) of every item, stemmed: what owned things are matched against (once)."""
+    def build(cat: Catalog) -> list[tuple[str, set[str], set[str]]]:
+        return [(r["id"], {_stem(w) for w in re.findall(r"[a-z0-9]+", str(r.get("title", "")).lower())},
+                 {_stem(w) for t in r.get("tags", []) for w in re.findall(r"[a-z0-9]+", str(t).lower())})
+                for r in cat.items]
+    return _once(catalog, "owned", build)
+
+
 def owned_mentions(text: str, catalog: Catalog) -> list[str]:
     """Items the user says they already have ("I bought a soccer goal, cleats and gloves"), matched by the words of each
     named thing against item titles and tags: every content word must appear, the tightest title wins."""
-    if not any(r.get("complements") for r in catalog.items[:50]):
+    if not _once(catalog, "complements", lambda cat: any(r.get("complements") for r in cat.items[:50])):
         return []
     out: list[str] = []
     for m in OWNED_CUE.finditer(text):
@@ -259,14 +303,12 @@ def owned_mentions(text: str, catalog: Catalog) -> list[str]:
             if not words or len(words) > 5:
                 continue
             best: tuple[float, str] | None = None
-            for r in catalog.items:
-                title_words = {_stem(w) for w in re.findall(r"[a-z0-9]+", str(r.get("title", "")).lower())}
-                tag_words = {_stem(w) for t in r.get("tags", []) for w in re.findall(r"[a-z0-9]+", str(t).lower())}
+            for iid, title_words, tag_words in _owned_index(catalog):
                 if words <= title_words | tag_words and words & title_words:
                     score = len(words & title_words) / len(title_words) + 0.1 * (("adult" in title_words)
                                                                                   or ("youth" not in title_words))
                     if best is None or score > best[0]:
-                        best = (score, r["id"])
+                        best = (score, iid)
             if best and best[1] not in out:
                 out.append(best[1])
     return out

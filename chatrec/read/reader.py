@@ -1,8 +1,9 @@
 """Reading one message once: number words, how far a negation reaches, and mentions of the catalog's words.
 
-English is code (negation cues, number words through text2num, calendar words); the domain is data (vocabulary
-values, synonyms, field words, phrases, keywords from the catalog's manifest and items, via its Lexicon). The rules
-in `constraints.py` and `understanding.py` ask this module, so every rule agrees on what a negation covers.
+English is data and code (negation cues in words/negation_en.json read by scope.py, number words through
+text2num, calendar words); the domain is data (vocabulary values, synonyms, field words, phrases, keywords from the
+catalog's manifest and items, via its Lexicon). The rules in `constraints.py` and `understand.py` ask this module,
+so every rule agrees on what a negation covers.
 """
 from __future__ import annotations
 
@@ -12,29 +13,37 @@ from dataclasses import dataclass
 from text_to_num import alpha2digit
 
 from chatrec.read.lexicon import CUE_WORDS, FUNCTION_WORDS, Lexicon
-
-NEG = (r"(?:no|not|never|without|avoid|avoiding|hate|hates|skip|except|nothing|none of|neither|nor|"
-       r"don'?t (?:want|like|enjoy|do|need|care for|love|show me|give me|recommend|suggest)|not in the mood for|"
-       r"doesn'?t|do not (?:want|like|enjoy|need)|dislike|"
-       r"can'?t stand|cannot stand|can'?t do|not a fan of|not into|sick of|tired of|anything but|anything except|"
-       r"rather not|other than|instead of|fed up with|enough of|steer clear of|isn'?t|aren'?t|wasn'?t|"
-       r"ain'?t|won'?t|can'?t say|cannot say|haven'?t|hasn'?t|have not|has not|didn'?t|did not|nothing like|"
-       r"shouldn'?t|should not|mustn'?t|not be)")
-# Words that end a negation's reach: a turn ("but", "though") or a new wish ("love comedy", "want horror").
-BLOCK = r"(?:but|though|however|yet|although|whereas|while|love|loves|like|likes|want|wants|prefer|enjoy|please|so)"
-ANY_WORD = rf"(?!{BLOCK}\b)[\w'-]+"
-ITEM_WORD = (r"(?:films?|movies?|ones?|titles?|shows?|games?|books?|products?|items?|things?|gifts?|released|made|"
-             r"published|that'?s|that is|which is|rated)")
+from chatrec.read.scope import Polarity, cue_words, polarity
 
 
-def negated(low: str, start: int, over: str = ANY_WORD, reach: int = 4) -> bool:
-    """Is the phrase starting at `start` of the lower-cased message inside a negation's scope? The scope is the
-    one rule of the reader: a cue ("no", "not", "don't like", "anything but", "isn't"...) at most `reach` words
-    before, in the same clause (no , ; . ! ? between), with no turn or new wish between ("can't stand horror but
-    love comedy"). `over` says which words the cue may reach over: any word for a value ("not a fan of dark
-    thrillers"), only item nouns for a comparison ("no films older than 1975"; "no horror from 1990 on" is not)."""
-    window = low[max(0, start - 90): start]
-    return re.search(rf"(?<![\w'-]){NEG}(?:\s+{over}){{0,{reach}}}\s*$", window) is not None
+def _polarity(low: str, lex: Lexicon | None) -> Polarity:
+    return polarity(low, lex.shields, lex.content_re, lex.phrase_re) if lex is not None else polarity(low)
+
+
+def negated(low: str, start: int, lex: Lexicon | None = None) -> bool:
+    """Is the phrase starting at `start` of the lower-cased message inside a negation's scope? One rule for every
+    reader (scope.py): a cue negates its whole clause, whatever words sit between ('I never want to see horror
+    films', 'no violence-heavy genres like war or horror'), and the clause ends at a turn ('but', 'except'), a new
+    wish ('and love comedy') or a full stop. `lex`: the catalog's words, whose phrases that start with a cue ('no
+    subtitles', 'not too long') are read whole and negate nothing after them."""
+    return _polarity(low, lex).negated(start)
+
+
+def governs(low: str, pos: int, lex: Lexicon | None = None) -> bool:
+    """Does a negation govern the value at `pos`, so that it turns a bound round ('nothing before 1980') or rules out
+    a decade? It must reach it, and the first thing it reaches must not be a catalog value that the bound only
+    qualifies: 'no horror from 1990 on' rules out horror and wants 1990 on; a value joined by or/and/nor is a list,
+    not a qualifier ('nothing scary or over 2 hours')."""
+    scope = _polarity(low, lex).scope_at(pos)
+    if scope is None:
+        return False
+    if scope.kind == "post" or lex is None:
+        return True
+    between = low[scope.cue_end: pos]
+    last = None
+    for last in lex.phrase_re.finditer(between):
+        pass
+    return last is None or re.search(r"\b(?:or|and|nor)\b", between[last.end():]) is not None
 
 
 # Negation words people misspell, each read as itself one typo away ('nothign', 'wihtout', 'dosent'): every word one
@@ -139,10 +148,11 @@ def _ngrams(low: str, max_n: int = 5) -> list[tuple[int, int, str]]:
     return out
 
 
-def find_mentions(low: str, text: str, lex: Lexicon) -> list[Mention]:
+def find_mentions(low: str, text: str, lex: Lexicon, names: frozenset[str] = frozenset()) -> list[Mention]:
     """Vocabulary values, manifest phrases and catalog keywords written in the message, longest first and never
     overlapping, each with whether a negation reaches it. Short codes ('R', 'G', 'PG') count only written in
-    capitals and not opening the message ('Really', 'Game' are not ratings)."""
+    capitals and not opening the message ('Really', 'Game' are not ratings). `names`: people's surnames, which
+    are never a typo of a vocabulary word ('Spacey' is not 'space')."""
     taken: list[tuple[int, int]] = []
     out: list[Mention] = []
     grams = sorted(_ngrams(low), key=lambda g: (-(g[1] - g[0]), g[0]))
@@ -160,12 +170,35 @@ def find_mentions(low: str, text: str, lex: Lexicon) -> list[Mention]:
         if kind[0] == "keyword" and key in lex.phrases:
             continue
         taken.append((a, b))
-        out.append(Mention(a, b, key, field, value if kind[0] != "phrase" else key, negated(low, a)))
-    out += _typos(low, lex, taken)
+        out.append(Mention(a, b, key, field, value if kind[0] != "phrase" else key, negated(low, a, lex)))
+    out += _hyphen_parts(low, lex, taken)
+    out += _typos(low, lex, taken, names)
     return sorted(out, key=lambda m: m.start)
 
 
-def _typos(low: str, lex: Lexicon, taken: list[tuple[int, int]]) -> list[Mention]:
+def _hyphen_parts(low: str, lex: Lexicon, taken: list[tuple[int, int]]) -> list[Mention]:
+    """A value inside a hyphenated word the lexicon does not know as a whole ('French-language', 'kid-friendly',
+    'horror-ish'): the part that is a value counts, ruled out by a negating suffix or prefix ('horror-free',
+    'non-horror')."""
+    out = []
+    free = frozenset(cue_words()["chat"]["negating_suffixes"])
+    non = frozenset(cue_words()["chat"]["negating_prefixes"])
+    for m in re.finditer(r"[a-z0-9]+(?:-[a-z0-9]+)+", low):
+        if any(m.start() < y and x < m.end() for x, y in taken):
+            continue
+        at, parts = m.start(), m.group(0).split("-")
+        for part in parts:
+            if part in lex.phrases and len(part) > 2:
+                field, value = lex.phrases[part]
+                taken.append((at, at + len(part)))
+                no = parts[-1] in free or parts[0] in non or negated(low, at, lex)  # 'gore-free', 'non-horror'
+                out.append(Mention(at, at + len(part), part, field, value, no))
+            at += len(part) + 1
+    return out
+
+
+def _typos(low: str, lex: Lexicon, taken: list[tuple[int, int]], names: frozenset[str] = frozenset()) \
+        -> list[Mention]:
     """Single words one typo away from a vocabulary word ('horor', 'comdy', 'documentry'): same first letter, five
     letters or more, similarity 85+ (rapidfuzz), and not an ordinary English word the reader knows."""
     from rapidfuzz import fuzz, process
@@ -175,12 +208,12 @@ def _typos(low: str, lex: Lexicon, taken: list[tuple[int, int]]) -> list[Mention
     for m in TOKEN.finditer(low):
         w = m.group(0)
         if len(w) < 5 or w in lex.phrases or w in FUNCTION_WORDS or w in CUE_WORDS or w in lex.keywords or \
-                any(m.start() < y and x < m.end() for x, y in taken):
+                w in names or any(m.start() < y and x < m.end() for x, y in taken):
             continue
         hit = process.extractOne(w, [k for k in words if k[0] == w[0]], scorer=fuzz.ratio, score_cutoff=85)
         if hit:
             field, value = lex.phrases[hit[0]]
-            out.append(Mention(m.start(), m.end(), w, field, value, negated(low, m.start())))
+            out.append(Mention(m.start(), m.end(), w, field, value, negated(low, m.start(), lex)))
     return out
 
 

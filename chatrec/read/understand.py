@@ -17,6 +17,7 @@ from chatrec.dialogue.understanding import Understanding
 from chatrec.llm.models import ChatModel
 from chatrec.present.suggestions import decade_note
 from chatrec.read.constraints import negated_decade, rule_constraints
+from chatrec.read.language import detect, read_language
 from chatrec.read.lexicon import CUE_WORDS, FUNCTION_WORDS, unplaced_words
 from chatrec.read.mentions import (
     OWNED_CUE,
@@ -31,6 +32,7 @@ from chatrec.read.mentions import (
     series_mentions,
     star_ratings,
 )
+from chatrec.read.people import People, find_people, people_index, resolve
 from chatrec.read.proposals import LlmMode, grounded, llm_place, llm_propose
 from chatrec.read.reader import Mention, find_mentions, fix_negation_typos, mask, negated
 
@@ -75,6 +77,12 @@ def _where(low: str, catalog: Catalog, titles: list[str],
     return out
 
 
+def _title_spans(text: str, catalog: Catalog) -> list[tuple[int, int]]:
+    """Where the catalog's titles are written: kept as written when a message is read from another language."""
+    where = _where(text.lower(), catalog, mentioned_titles(text, catalog), [])
+    return [(a, a + n) for a, n in where.values() if a >= 0 and n]
+
+
 def _judge_items(u: Understanding, text: str, low: str, catalog: Catalog, where: dict[str, tuple[int, int]]) -> None:
     """Liked, disliked or owned (seen, bought: no taste signal, never recommended), each named item by its own
     clause: a verdict right after it ('Heat was boring'), else an ownership word before it ('I've seen all the Star
@@ -91,11 +99,11 @@ def _judge_items(u: Understanding, text: str, low: str, catalog: Catalog, where:
         owned = re.search(rf"\b(?:{own})\b(?:\s+(?:it|all|of|the|both|every|each)){{0,3}}\s*$", before)
         if verdict:
             (u.liked_items if verdict == "liked" else u.disliked_items).append(iid)
-        elif re.search(r"\bthan\s*$", before) or owned and negated(before, owned.start(), reach=4):
+        elif re.search(r"\bthan\s*$", before) or owned and negated(before, owned.start(), catalog.lexicon):
             continue  # a comparison's reference ('newer than Granary') or "can't say I have seen it": no signal
         elif owned or re.match(r"\s+(?:already|before)\b", after):
             u.owned_items.append(iid)
-        elif DISLIKE_CUE.search(before) or i >= 0 and negated(low, i, reach=4):
+        elif DISLIKE_CUE.search(before) or i >= 0 and negated(low, i, catalog.lexicon):
             u.disliked_items.append(iid)
         else:
             u.liked_items.append(iid)
@@ -147,14 +155,33 @@ def _proposed_values(u: Understanding, proposal: dict[str, Any], low: str, catal
                     continue  # not stated in the message: a guess, dropped
                 setattr(rules.setdefault(name, Constraint()), b, float(v))
         elif spec.vocabulary:
-            said = {(m.value, m.negated) for m in mentions if m.field == name}
-            for g in proposal.get(f"excluded_{name}", []):
-                if (g, True) in said:
-                    c = rules.setdefault(name, Constraint())
-                    c.exclude = sorted({*c.exclude, g})
-            for g in proposal.get(f"wanted_{name}", []):
-                if (g, False) in said and g not in rules.get(name, Constraint()).exclude:
-                    _attr(u, g, "genres")
+            _proposed_polarity(u, proposal, name, [m for m in mentions if m.field == name], rules)
+
+
+def _proposed_polarity(u: Understanding, proposal: dict[str, Any], name: str, said: list[Mention],
+                       rules: dict[str, Constraint]) -> None:
+    """The model may add, never flip. A value it reads as the rules do is kept (ruled out, or wanted); where it
+    reads a value the other way round, the stricter reading wins (ruled out) and the notes say so: the user said
+    no, so it is not shown. A value the message does not name is a guess, and dropped."""
+    negs = {m.value: {x.negated for x in said if x.value == m.value} for m in said}
+    phrase = {m.value: m.phrase for m in said}
+    c = rules.setdefault(name, Constraint())
+    for g in proposal.get(f"excluded_{name}", []):
+        if g not in negs or g in c.exclude:
+            continue
+        if True not in negs[g]:  # the rules read a plain wish ('a romantic movie'), the model a refusal
+            u.notes.append(f"'{phrase[g]}': the model read no {g}, the rules a wish for it; I kept the stricter "
+                           f"reading (no {g})")
+        c.exclude = sorted({*c.exclude, g})
+        c.include = [x for x in c.include if x != g]
+    for g in proposal.get(f"wanted_{name}", []):
+        if g in c.exclude:  # the rules read a refusal ('never want horror'): it stays one
+            u.notes.append(f"'{phrase.get(g, g)}': the model read a wish for {g}, the rules a refusal; I kept the "
+                           f"stricter reading (no {g})")
+        elif False in negs.get(g, ()):
+            _attr(u, g, "genres")
+    if c.is_empty():
+        rules.pop(name)
 
 
 def _attr(u: Understanding, value: str, kind: str, liked: bool = True) -> None:
@@ -184,14 +211,21 @@ def _soft_wishes(u: Understanding, low: str, mentions: list[Mention], catalog: C
             _attr(u, m.value, "keywords", liked=not m.negated)
 
 
-def _people_and_themes(u: Understanding, proposal: dict[str, Any], text: str, low: str, catalog: Catalog) -> None:
-    """People the catalog knows (read by code or proposed and checked) and themes asked with 'about' (or proposed
-    and written in the message); each wanted, or avoided when a negation reaches it."""
-    people = [catalog.people.get(str(p).lower().strip(), "") for p in proposal.get("people", [])]
-    for p in dict.fromkeys([*catalog.people_in(text), *people]):
+def _people_and_themes(u: Understanding, proposal: dict[str, Any], text: str, low: str, catalog: Catalog,
+                       people: People) -> None:
+    """People the catalog knows (read by code, by full name, surname or with a typo, or proposed and checked) and
+    themes asked with 'about' (or proposed and written in the message); each wanted, or avoided when a negation
+    reaches it. A surname several people share is asked about, not guessed."""
+    lex = catalog.lexicon
+    for p in people.found:
+        if p.name not in u.liked_attributes and p.name not in u.disliked_attributes:
+            _attr(u, p.name, "people", liked=not negated(low, p.start, lex))
+    u.notes += [q for q in people.questions if q not in u.notes]
+    for name in proposal.get("people", []):
+        p = resolve(str(name), catalog)
         at = re.search(rf"\b{re.escape(p.lower())}(?!\w)", low) if p else None
-        if at:
-            _attr(u, p, "people", liked=not negated(low, at.start(), reach=5))
+        if p and at and p not in u.liked_attributes and p not in u.disliked_attributes:
+            _attr(u, p, "people", liked=not negated(low, at.start(), lex))
     # a theme the model proposes counts only as a trait some item carries, as "about" themes do: in a replay of
     # ReDial the model turned filler ('greetings', 'wondering', 'help', 'good taste') into wishes (docs/results.md 2b)
     proposed = [str(k).lower().strip() for k in proposal.get("themes_and_moods", [])]
@@ -204,15 +238,17 @@ def _people_and_themes(u: Understanding, proposal: dict[str, Any], text: str, lo
                 not any(w in low for w in k.split() if len(w) > 3):
             continue
         at = low.find(k)
-        _attr(u, k, "keywords", liked=not (at >= 0 and negated(low, at, reach=4)))
+        _attr(u, k, "keywords", liked=not (at >= 0 and negated(low, at, lex)))
 
 
 def unplaced_in(text: str, catalog: Catalog, titles: list[str], mentions: list[Mention],
-                series: list[tuple[int, list[str]]]) -> list[str]:
+                series: list[tuple[int, list[str]]], people: People | None = None) -> list[str]:
     """Words of the message no rule reads: titles, series, people, catalog words and themes said with 'about' are
     placed, and so are numbers, cues and function words."""
-    masked = mask(_mask_titles(text, titles, catalog).lower(), [(m.start, m.end) for m in mentions])
-    for name in [*catalog.people_in(text), *about_themes(text, catalog)]:
+    people = people or find_people(_mask_titles(text, titles, catalog), catalog)
+    spans = [(m.start, m.end) for m in mentions] + [(p.start, p.end) for p in people.found] + people.unsure
+    masked = mask(_mask_titles(text, titles, catalog).lower(), spans)
+    for name in about_themes(text, catalog):
         masked = masked.replace(name.lower(), " ")
     for start, ids in series:
         masked = mask(masked, [(start, start + 60)]) if start >= 0 else masked
@@ -226,12 +262,20 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
     llm_mode: "always" asks the model for a full proposal every turn (the legacy pipeline); "never" is rules only;
     "auto" asks it, briefly, only about the words the rules could not place, and not at all when there are none."""
     u = Understanding()
+    text = text.replace("’", "'")
+    if detect(text, catalog) != "en":  # French, Spanish, German: in the reader's words; another one: a notice
+        spans = _title_spans(text, catalog)  # a title's words tell no language ('Die Hard')
+        u.language = detect(mask(text, spans), catalog)
+        if u.language != "en":
+            reading = read_language(text, catalog, spans)
+            text = reading.text
+            u.notes += [reading.note] if reading.note else []
     text = fix_negation_typos(text)  # 'nothign over 90 minutes': every rule below reads the negation
     low = text.lower()
     positions = mentioned_positions(text, state)
     titles = mentioned_titles(text, catalog)
     masked = _mask_titles(text, titles, catalog)  # "War" in "Avengers: Infinity War" is no genre wish
-    mentions = find_mentions(masked.lower(), masked, catalog.lexicon)
+    mentions = find_mentions(masked.lower(), masked, catalog.lexicon, people_index(catalog).surname_words)
     proposal: dict[str, Any] = {}
     refers = positions or titles
     u.stars = star_ratings(text, catalog, titles)
@@ -248,7 +292,8 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
         u.intent, u.about_item = "question", refers[0]  # code is sure: no need to ask the model
         return u
     series = series_mentions(text, catalog)
-    u.unplaced = unplaced_in(text, catalog, titles, mentions, series)
+    people = find_people(masked, catalog, also_blank=[(m.start, m.end) for m in mentions])
+    u.unplaced = unplaced_in(text, catalog, titles, mentions, series, people)
     if llm is not None and (llm_mode == "always" or llm_mode == "auto" and u.unplaced):
         try:
             proposal = llm_propose(llm, catalog, state, text) if llm_mode == "always" else \
@@ -286,7 +331,7 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
     refs = [(where.get(i, (-1, 0))[0] if i in titles else -1, catalog.by_id[i]) for i in ref_ids if i in catalog.by_id]
     rules, removed = rule_constraints(masked, catalog, state, mentions, refs)
     blocked = set(removed)  # fields whose LLM proposal is not taken this turn
-    not_decade = negated_decade(masked)
+    not_decade = negated_decade(masked, catalog.lexicon)
     years = [k for k, s in catalog.manifest.filterable().items() if s.unit == "year"]
     if not_decade is not None and years:
         blocked.update(years)
@@ -295,7 +340,7 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
     _proposed_values(u, proposal, low, catalog, mentions, rules, blocked)
     _soft_wishes(u, low, mentions, catalog, rules)
     u.constraint_changes = rules
-    _people_and_themes(u, proposal, text, low, catalog)
+    _people_and_themes(u, proposal, text, low, catalog, people)
     if not (u.liked_items or u.disliked_items or u.rejected_items or rules or u.liked_attributes or removed
             or u.owned_items or u.disliked_attributes or titles) and not RECOMMEND_CUE.search(text) and \
             not u.about_item and (proposal.get("intent") == "other" if llm_mode == "always" and u.llm_used

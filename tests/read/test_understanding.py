@@ -456,3 +456,25 @@ def test_a_bracketed_year_names_that_version_or_another_work(text: str, titles: 
     from chatrec.read.mentions import mentioned_titles
 
     assert mentioned_titles(text, cat) == titles
+
+
+def test_the_model_adds_but_never_flips(cat: Catalog) -> None:
+    """Where the model reads a value the other way round from the rules, the stricter reading (ruled out) wins and
+    the turn's reasoning says so: the user said no, so it is never shown."""
+    said = Counts({"themes_and_moods": [], "wanted": ["Horror"], "excluded": [], "people": [], "titles": []})
+    st = DialogueState(catalog="movies")
+    u = understand("a cozy film, I never want to see horror", st, cat, said)
+    apply(u, st)
+    assert u.llm_used and st.constraints["genres"].exclude == ["Horror"] and "Horror" not in st.liked_attributes.genres
+    assert any("kept the stricter reading (no Horror)" in n for n in u.notes), u.notes
+    said = Counts({"themes_and_moods": [], "wanted": [], "excluded": ["Romance"], "people": [], "titles": []})
+    st = DialogueState(catalog="movies")
+    u = understand("a cozy romantic film", st, cat, said)
+    apply(u, st)
+    assert st.constraints["genres"].exclude == ["Romance"] and "Romance" not in st.liked_attributes.genres
+    assert any("no Romance" in n for n in u.notes), u.notes
+    said = Counts({"themes_and_moods": [], "wanted": ["Comedy"], "excluded": [], "people": [], "titles": []})
+    st = DialogueState(catalog="movies")
+    u = understand("a cozy comedy", st, cat, said)  # the model agrees: nothing to say
+    apply(u, st)
+    assert st.liked_attributes.genres == ["Comedy"] and not u.notes
