@@ -194,7 +194,7 @@ def _values(low: str, mentions: list[Mention], catalog: Catalog, now: int, c: di
     by_value: dict[tuple[str, str], list[Mention]] = {}
     for m in mentions:
         spec = fields.get(m.field or "")
-        if spec is None or spec.filter != "include_exclude":
+        if spec is None or spec.filter != "include_exclude" or m.neutral:
             continue
         if m.value in spec.phrases:
             _apply_phrase(spec.phrases[m.value], m.negated, m.field or "", spec, now, c)
@@ -274,6 +274,7 @@ def rule_constraints(text: str, catalog: Catalog, state: DialogueState, mentions
     _comparatives(low, refs or [], fields, lex, out)
     for m in mentions:  # range fields' phrases ('recent', 'not too long')
         spec = fields.get(m.field or "")
-        if spec is not None and spec.filter == "range" and m.value in spec.phrases and m.field not in out:
+        if spec is not None and spec.filter == "range" and m.value in spec.phrases and m.field not in out and \
+                not m.neutral:
             _apply_phrase(spec.phrases[m.value], m.negated, m.field or "", spec, now, out)
     return {k: v for k, v in out.items() if not v.is_empty()}, removed

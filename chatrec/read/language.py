@@ -67,6 +67,28 @@ def tables() -> dict[str, Table]:
     return dict(sorted(out.items(), key=lambda kv: kv[1].name))
 
 
+@lru_cache(maxsize=8)
+def _refusal_table(code: str) -> tuple[dict[str, str], re.Pattern[str]] | None:
+    d = json.loads((WORDS / "detect.json").read_text(encoding="utf-8"))["languages"].get(code, {})
+    words = {fold(k): v for k, v in d.get("refusals", {}).items()}
+    return (words, _table_re(words)) if words else None
+
+
+def _refusals(text: str, code: str) -> str:
+    """A message in a language recognised but not read, with its words of refusal as the English cue ('western
+    non' -> 'western not'): whatever else is missed, a refusal is never read as a wish."""
+    table = _refusal_table(code)
+    if table is None:
+        return text
+    words, pattern = table
+    folded = fold(text)
+    out, last = [], 0
+    for m in pattern.finditer(folded):
+        out += [text[last: m.start()], words[m.group(0)]]
+        last = m.end()
+    return "".join(out) + text[last:]
+
+
 @lru_cache(maxsize=1)
 def recognised() -> dict[str, tuple[str, frozenset[str]]]:
     """Languages recognised but not read: code -> (name, words that tell it)."""
@@ -100,6 +122,7 @@ class _Telling:
     stop: dict[str, frozenset[str]]
     catalog: dict[str, frozenset[str]]
     every: frozenset[str]
+    shared: dict[str, frozenset[str]]  # English words the language's table has too ('no', 'me'): they tell neither
 
 
 _SETS: dict[int, tuple["weakref.ref[Catalog] | None", _Telling]] = {}
@@ -116,7 +139,9 @@ def _telling(catalog: Catalog | None) -> _Telling:
     stop = {c: frozenset(words - english) for c, words in stop.items()}
     own = {c: frozenset({p for w in _catalog_words(catalog, c) for p in w.split()} - english) if catalog else
            frozenset() for c in tables()}
-    t = _Telling(stop, own, frozenset().union(*stop.values(), *own.values()))
+    shared = {c: frozenset((t.detect | {k for k in t.words if " " not in k}) & _ENGLISH_WORDS)
+              for c, t in tables().items()}
+    t = _Telling(stop, own, frozenset().union(*stop.values(), *own.values()), shared)
     _SETS[id(catalog)] = (weakref.ref(catalog) if catalog else None, t)
     return t
 
@@ -131,13 +156,36 @@ def detect(text: str, catalog: Catalog | None = None) -> str:
     if not any(w in tell.every for w in pieces):
         return "en"
     en = sum(1 for w in re.findall(r"[a-z]+(?:'[a-z]+)*", folded) if w in _ENGLISH_WORDS and w not in tell.every)
-    best, score = "en", 0
-    for code, words in tell.stop.items():
+    best, score, sure = "en", 0, False
+    for code, words in tell.stop.items():  # the most telling words; between equals, one with a catalog word
         mine = tell.catalog.get(code, frozenset())
         n = sum(1 for w in pieces if w in words or w in mine)
-        if n > score:
-            best, score = code, n
-    return best if score >= 2 and score > en or score >= 1 and en == 0 else "en"
+        if n and n >= score:
+            told = any(w in mine for w in pieces) or code in tables() and _phrase_of(folded, code)
+            if n > score or told and not sure:
+                best, score, sure = code, n, told
+    if score >= 2 and score > en or score >= 1 and en == 0:
+        return best
+    # a short message ('Horror? No gracias', 'Terror no', 'La comedia no me va'): a word both languages have ('no',
+    # 'me') tells neither, so a phrase of the other language's table ('no gracias') or a catalog word in it
+    # ('terror') decides; read in English it would leave that word unplaced, and a refusal in it unread
+    words = re.findall(r"[a-z]+(?:'[a-z]+)*", folded)
+    en_only = en - sum(1 for w in words if w in tell.shared.get(best, frozenset()) and w not in tell.every)
+    return best if score >= 1 and sure and score >= en_only else "en"
+
+
+def _phrase_of(folded: str, code: str) -> bool:
+    """Does the folded message hold a phrase of more than one word of language `code`'s table that English does not
+    have ('no gracias', 'nein danke', 'non merci')?"""
+    return _phrases_re(code).search(folded) is not None
+
+
+@lru_cache(maxsize=8)
+def _phrases_re(code: str) -> re.Pattern[str]:
+    table = tables().get(code)
+    keys = [k for k in (table.words if table else {}) if " " in k and not (set(k.split()) <= _ENGLISH_WORDS)]
+    return re.compile(rf"(?<![\w'])(?:{'|'.join(map(re.escape, sorted(keys, key=len, reverse=True)))})(?![\w'])"
+                      if keys else r"(?!x)x")
 
 
 @dataclass(frozen=True)
@@ -211,8 +259,9 @@ def read_language(text: str, catalog: Catalog, keep: list[tuple[int, int]] | Non
     if code not in tables():
         name = recognised()[code][0]
         langs = read_languages()
-        return Reading(text, code, f"This reads like {name}, which I don't read yet (I read {', '.join(langs[:-1])} "
-                                   f"and {langs[-1]}), so I may have missed what you asked for.")
+        return Reading(_refusals(text, code), code,
+                       f"This reads like {name}, which I don't read yet (I read {', '.join(langs[:-1])} and "
+                       f"{langs[-1]}), so I may have missed what you asked for.")
     table = tables()[code]
     words, pattern = _compiled(code, tuple(sorted(_catalog_words(catalog, code).items())))
     lang = catalog.manifest.languages.get(code)

@@ -8,12 +8,14 @@ so every rule agrees on what a negation covers.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from text_to_num import alpha2digit
 
+from chatrec.read.degree import degrees
 from chatrec.read.lexicon import CUE_WORDS, FUNCTION_WORDS, Lexicon
-from chatrec.read.scope import Polarity, cue_words, polarity
+from chatrec.read.scope import Polarity, Scope, cue_words, polarity
 
 
 def _polarity(low: str, lex: Lexicon | None) -> Polarity:
@@ -27,6 +29,11 @@ def negated(low: str, start: int, lex: Lexicon | None = None) -> bool:
     wish ('and love comedy') or a full stop. `lex`: the catalog's words, whose phrases that start with a cue ('no
     subtitles', 'not too long') are read whole and negate nothing after them."""
     return _polarity(low, lex).negated(start)
+
+
+def scope_at(low: str, lex: Lexicon | None = None) -> Callable[[int], Scope | None]:
+    """The negation whose scope holds a position of the lower-cased message, if any."""
+    return _polarity(low, lex).scope_at
 
 
 def governs(low: str, pos: int, lex: Lexicon | None = None) -> bool:
@@ -132,6 +139,7 @@ class Mention:
     field: str | None
     value: str
     negated: bool
+    neutral: bool = False  # neither wished nor refused: "it doesn't have to be a comedy", 'is it a comedy?'
 
 
 TOKEN = re.compile(r"[a-z0-9][a-z0-9'&-]*")
@@ -155,10 +163,15 @@ def find_mentions(low: str, text: str, lex: Lexicon, names: frozenset[str] = fro
     are never a typo of a vocabulary word ('Spacey' is not 'space')."""
     taken: list[tuple[int, int]] = []
     out: list[Mention] = []
+    for v in degrees(low, lex.field_phrases, _polarity(low, lex).scope_at):
+        if v.phrase is not None:  # 'nothing too long' is the manifest's 'not too long', read whole, not negated
+            taken.append((v.start, v.end))
+            out.append(Mention(v.start, v.end, v.phrase[1], v.phrase[0], v.phrase[1], False))
     grams = sorted(_ngrams(low), key=lambda g: (-(g[1] - g[0]), g[0]))
     for a, b, key in grams:
-        if key not in lex.phrases and key not in lex.keywords and key.endswith("s") and key[:-1] in lex.keywords:
-            key = key[:-1]  # "wargames": the keyword "wargame"
+        if key not in lex.phrases and key not in lex.keywords and key.endswith("s") and len(key) > 4 and \
+                (key[:-1] in lex.keywords or key[:-1] in lex.phrases):
+            key = key[:-1]  # "wargames": the keyword "wargame"; "deck builders": the value's word "deck builder"
         kind = ("phrase", lex.field_phrases[key]) if key in lex.field_phrases else \
             ("value", lex.phrases[key]) if key in lex.phrases else \
             ("keyword", (lex.keywords[key], key)) if key in lex.keywords else None
@@ -173,7 +186,22 @@ def find_mentions(low: str, text: str, lex: Lexicon, names: frozenset[str] = fro
         out.append(Mention(a, b, key, field, value if kind[0] != "phrase" else key, negated(low, a, lex)))
     out += _hyphen_parts(low, lex, taken)
     out += _typos(low, lex, taken, names)
+    pol = _polarity(low, lex)
+    asked = [m.span(1) for m in ITEM_QUESTION.finditer(low)]
+    for m in out:
+        m.neutral = not m.negated and (pol.neutral(m.start) or any(a <= m.start < b for a, b in asked))
     return sorted(out, key=lambda m: m.start)
+
+
+# a question about an item ('Is it a horror movie?', 'are those scary?'): what it names is asked, not wished
+ITEM_QUESTION = re.compile(r"(?:^|[.!?;,]\s*)((?:is|was|are|were|does|did|do|isn't|wasn't|isnt)\s+(?:it|that|this|they|"
+                           r"those|these|he|she|the movie|the film|the game)\b[^.!?;]*\?)")
+
+
+def neutral(low: str, start: int, lex: Lexicon | None = None) -> bool:
+    """Is the phrase at `start` in the reach of a cue that makes it neither wished nor refused ("it doesn't have
+    to be animated", "I haven't seen a western")?"""
+    return _polarity(low, lex).neutral(start)
 
 
 def _hyphen_parts(low: str, lex: Lexicon, taken: list[tuple[int, int]]) -> list[Mention]:

@@ -6,18 +6,24 @@ negative, whatever words sit between, and the scope ends where the clause does. 
   preceding  'no', "can't stand", 'steer clear of': negates forward, to the end of the clause;
   following  'is out', 'not for me', 'no thanks': negates backward, to the start of the clause;
   pseudo     'not only', "don't mind", 'no idea': looks like a negation and is none;
+  neutral    "doesn't have to be", "haven't seen": looks like a negation, and makes what it reaches neither wished
+             nor refused (a scope of kind 'neutral', never a negation);
   exception  'except', 'other than': ends a negation ('no horror except Alien') or starts one ('all but...');
   termination 'but', 'however', 'instead': ends the clause.
-A clause also ends at . ; ! ? and at a comma (unless a bare list goes on: 'no horror, westerns or musicals'), and
-where a new wish opens ('and love comedy', 'I want a drama', 'and something funny'); never right after the cue
-('never want horror', "don't like westerns"). Matching is one pass over the tokens, longest phrase first.
+Words of 'inner_adverbs' may stand inside a cue ("don't really care for"); a wish verb right before a cue is the cue's
+own ('Horrorfilme mag ich nicht' read as 'horror films like I not'); 'rather X than Y' rules out Y, and so do 'too X
+for my kids' and 'leave X out'; a cue that reaches 'seen' or 'watched' first is about having seen (neutral).
+A clause also ends at . ; ! ? and at a comma (unless a bare list joined by or/and/nor goes on: 'no horror, westerns
+or musicals'), and where a new wish opens ('and love comedy', 'I want a drama', 'and something funny'); never right
+after the cue ('never want horror', "don't like westerns"). Matching is one pass over the tokens, longest phrase
+first.
 """
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,11 +33,14 @@ HARD = frozenset(".;!?\n")
 QUANTIFIERS = frozenset("any all every anything everything whatever".split())
 VERBS = frozenset("is are was were would will should could can sounds seems looks".split())  # a new clause
 SOFT = frozenset(",:()[]\"-–—")  # a comma, a colon, a bracket, a dash: a clause may go on past them (lists)
+JOINERS = frozenset(("or", "and", "nor"))  # what joins the last item of a list
+ARTICLES = frozenset(("a", "an", "the", "some", "any"))
 
 
 @dataclass(frozen=True)
 class Scope:
-    """A negated stretch [start, end) of the text, and the cue that opened it ('pre' or 'post')."""
+    """A negated stretch [start, end) of the text, and how the cue that opened it reaches: 'pre' (forward), 'post'
+    (back), or 'neutral' (forward, making what it reaches neither wished nor refused: 'it doesn't have to be')."""
 
     start: int
     end: int
@@ -48,11 +57,16 @@ class Polarity:
 
     def scope_at(self, pos: int) -> Scope | None:
         """The negation whose scope holds `pos`, if any (the nearest cue when two do)."""
-        hit = [s for s in self.scopes if s.start <= pos < s.end]
+        hit = [s for s in self.scopes if s.start <= pos < s.end and s.kind != "neutral"]
         return max(hit, key=lambda s: s.cue_start) if hit else None
 
     def negated(self, pos: int) -> bool:
         return self.scope_at(pos) is not None
+
+    def neutral(self, pos: int) -> bool:
+        """Is `pos` in the reach of a cue that makes it neither wished nor refused ('it doesn't have to be
+        animated', 'I haven't seen a western'), and no negation's?"""
+        return self.scope_at(pos) is None and any(s.start <= pos < s.end for s in self.scopes if s.kind == "neutral")
 
 
 def _phrases(words: list[str]) -> set[tuple[str, ...]]:
@@ -72,6 +86,15 @@ class Cues:
     filler: frozenset[str]
     cleft: frozenset[tuple[str, ...]]
     longest: int
+    inner: frozenset[str] = frozenset()  # words that may stand inside a cue phrase ("don't really care for")
+    raising: frozenset[str] = frozenset()  # "I don't think I'd like...": the negation passes into the clause
+    experience: frozenset[str] = frozenset()  # "I don't think I've ever watched...": about having seen, neutral
+    excess: re.Pattern[str] | None = None  # 'too scary for my kids'
+    particle: re.Pattern[str] | None = None  # 'leave horror out'
+    approval: frozenset[str] = frozenset()  # 'no horror, comedy and drama welcome': a list's items welcome
+    prefer: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())  # 'rather X than Y': openers, turns
+    by_first: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)  # phrases by first word,
+    # longest first
 
 
 @lru_cache(maxsize=1)
@@ -92,15 +115,71 @@ def cues(extra_pseudo: frozenset[str] = frozenset()) -> Cues:
     pre += [w for group in chat["preceding"].values() for w in group]
     term = [w for w in ns["termination"] if w not in drop["termination"]] + chat["termination"]
     table: dict[tuple[str, ...], str] = {}
-    for kind, words in (("term", term), ("pre", pre), ("post", ns["following_negations"] + chat["following"]),
+    shields = _phrases(sorted(extra_pseudo))
+    post = ns["following_negations"] + chat["following"]
+    post += [f"{be} {w}" for w in post if w.startswith("not ") for be in ("is", "are", "was", "were")]  # 'is not...'
+    for kind, words in (("term", term), ("pre", pre), ("post", post),
                         ("except", chat["exception"]),
-                        ("pseudo", ns["pseudo_negations"] + chat["pseudo"] + sorted(extra_pseudo))):
+                        ("pseudo", ns["pseudo_negations"] + chat["pseudo"] + sorted(extra_pseudo)),
+                        ("neutral", chat["experience"] + chat["neutral"])):
         for p in _phrases(words):
             both = kind == "post" and table.get(p) == "pre"  # negspacy lists "wasn't" both ways
             table[p] = "both" if both else kind
     return Cues(table, frozenset(_phrases(chat["wish_verbs"])), frozenset(chat["clause_openers"]),
                 frozenset(chat["subjects"]), frozenset(chat["adverbs"]), frozenset(_phrases(chat["new_request"])),
-                frozenset(chat["filler"]), frozenset(_phrases(chat["cleft"])), max(len(p) for p in table))
+                frozenset(chat["filler"]), frozenset(_phrases(chat["cleft"])), max(len(p) for p in table),
+                frozenset(chat["inner_adverbs"]), frozenset(chat["raising"]), frozenset(chat["experience_verbs"]),
+                _excess_re(chat["excess"]), _particle_re(chat["particle_verbs"]), frozenset(chat["approval"]),
+                (frozenset(chat["preference"]["openers"]), frozenset(chat["preference"]["turns"])),
+                _by_first({p: k for p, k in table.items() if p not in shields}))  # a catalog phrase only as written
+
+
+def _particle_re(d: dict[str, list[str]]) -> re.Pattern[str]:
+    """'<verb> <one to four words> <particle>': the words between are ruled out."""
+    verbs, parts = "|".join(map(re.escape, d["verbs"])), "|".join(map(re.escape, d["particles"]))
+    return re.compile(rf"\b(?:{verbs})\s+((?:[a-z0-9][\w'-]*\s+){{0,3}}[a-z0-9][\w'-]*)\s+(?:{parts})\b")
+
+
+def _by_first(table: dict[tuple[str, ...], str]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for p in table:
+        if len(p) > 1:
+            out.setdefault(p[0], []).append(p)
+    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in out.items()}
+
+
+def _excess_re(d: dict[str, list[str]]) -> re.Pattern[str]:
+    """'too <one or two words> for <audience>': the words are what is too much."""
+    def alt(ws: list[str]) -> str:
+        return "|".join(re.escape(w) for w in sorted(ws, key=len, reverse=True))
+    words = r"([a-z][a-z'-]*(?:\s+[a-z][a-z'-]*)?)"
+    return re.compile(rf"\b(?:{alt(d['degree'])})\s+{words}\s+for\s+(?:{alt(d['audience'])})\b")
+
+
+def _match(toks: list[str], i: int, c: Cues) -> tuple[int, str | None]:
+    """The cue phrase starting at token i: (tokens it covers, its kind), the phrase of most words first; words of
+    `c.inner` may stand inside it ("don't really care for" is "don't care for", "are way too much for me" is "are
+    too much for me", "I don't really mind" is "don't mind"). As written wins a tie."""
+    n_plain, kind = 0, None
+    for n in range(min(c.longest, len(toks) - i), 0, -1):
+        kind = c.table.get(tuple(toks[i: i + n]))
+        if kind:
+            n_plain = n
+            break
+    best = (n_plain, n_plain, kind)  # (phrase words, tokens covered, kind)
+    for p in c.by_first.get(toks[i], ()):
+        if len(p) <= best[0]:
+            break  # longest first: no longer phrase is left
+        k, j = 1, i + 1
+        while k < len(p) and j < len(toks) and j - i <= len(p) + 3:
+            if toks[j] == p[k]:
+                k += 1
+            elif toks[j] not in c.inner:
+                break
+            j += 1
+        if k == len(p):
+            best = (len(p), j - i, c.table[p])
+    return best[1], best[2]
 
 
 def _starts(toks: list[str], i: int, phrases: frozenset[tuple[str, ...]]) -> bool:
@@ -125,25 +204,31 @@ def _opens_clause(toks: list[str], i: int, c: Cues) -> bool:
 
 
 def _goes_on(toks: list[str], i: int, kinds: list[str | None], c: Cues, named: bool) -> bool:
-    """After the comma at token i, does the negated clause go on? Yes for a bare list that ends with 'or'/'nor' ('no
-    horror, westerns or musicals'), and, while the negation has named nothing yet, for a few bare words that
-    finish what it names ('no long, dark westerns'). Digits, verbs, wishes, subjects, new
-    requests or an article mean a new clause ('no horror, comedy please', 'not a musical, made in 2000 or later',
-    'nothing too long, a comedy')."""
+    """After the comma at token i, does the negated clause go on? The rule is the list's structure: one cue before a
+    bare list joined by 'or', 'and' or 'nor' rules out every item of it ('no horror, westerns or musicals', 'no
+    horror, comedy and drama', 'neither horror, gore nor slashers'), and, while the negation has named nothing yet,
+    a few bare words finish what it names ('no long, dark westerns'). A clause of its own breaks the list: a verb,
+    a wish, a subject, a new request, a digit or an article ('no horror, comedy is fine', 'no horror, comedy and
+    drama are fine', 'no horror, comedy please', 'not a musical, made in 2000 or later', 'nothing too long, a
+    comedy'); so does a list with no joining word ('no horror, comedy')."""
     joined, n = False, 0
     for j in range(i + 1, len(toks)):
         t = toks[j]
-        if t in HARD or kinds[j] in ("term", "except", "pre", "post", "both"):
+        if t == "nor":  # a joiner that is a cue of its own ('no horror, westerns nor comedy')
+            joined = True
+            continue
+        if t in HARD or kinds[j] in ("term", "except", "pre", "post", "both", "neutral"):
             break
         if t == ",":
             if not joined and named:
                 continue
             break
         if any(ch.isdigit() for ch in t) or t in c.subjects or t in c.openers - {"or", "and"} or t in VERBS or \
+                t in c.approval or \
                 _starts(toks, j, c.wish) or _starts(toks, j, c.new_request) or not t[:1].isalpha() or \
                 n == 0 and t in ("a", "an", "the", "some"):
             return False
-        joined |= t in ("or", "nor")
+        joined |= t in JOINERS
         n += 1
         if n > 8:
             return False
@@ -164,13 +249,11 @@ def polarity(low: str, extra_pseudo: frozenset[str] = frozenset(), content: re.P
     cue_at: list[tuple[int, int, str]] = []  # (first token, last token + 1, kind)
     i = 0
     while i < len(toks):
-        for n in range(min(c.longest, len(toks) - i), 0, -1):
-            kind = c.table.get(tuple(toks[i: i + n]))
-            if kind:
-                kinds[i: i + n] = [kind] * n
-                cue_at.append((i, i + n, kind))
-                i += n
-                break
+        n, kind = _match(toks, i, c)
+        if kind:
+            kinds[i: i + n] = [kind] * n
+            cue_at.append((i, i + n, kind))
+            i += n
         else:
             i += 1
     scopes: list[Scope] = []
@@ -200,7 +283,10 @@ def polarity(low: str, extra_pseudo: frozenset[str] = frozenset(), content: re.P
         if empty(open_from, j) and kinds[cue[0]] in ("pre", "both"):
             _anaphor(spans, toks, kinds, c, cue[0], empty, scopes)  # 'westerns are not my thing'
         elif open_from < j:
-            scopes.append(Scope(spans[open_from][0], spans[j - 1][1], spans[cue[0]][0], spans[cue[1] - 1][1], "pre"))
+            seen = next((x for x in range(open_from, j) if toks[x] in c.experience), None)
+            kind = "neutral" if kinds[cue[0]] == "neutral" or seen is not None and not named(open_from, seen) \
+                else "pre"
+            scopes.append(Scope(spans[open_from][0], spans[j - 1][1], spans[cue[0]][0], spans[cue[1] - 1][1], kind))
         open_from = None
 
     j = 0
@@ -214,25 +300,38 @@ def polarity(low: str, extra_pseudo: frozenset[str] = frozenset(), content: re.P
             if k == "term" and toks[j] == "but" and not inside and _all_but(toks, j, clause_start, c):
                 k = "except"  # 'any genre but horror', 'all movies but westerns': an exception
             close(j)
-            if k in ("post", "both"):
-                _backward(spans, toks, c, clause_start if clause_start < j else before, j, scopes)
-            if k in ("pre", "both") or k == "except" and not inside:
+            if k in ("post", "both"):  # a clause of filler before it ('westerns, it's not my thing'): the one before,
+                own = clause_start < j and not empty(clause_start, j)  # unless that one is a wish ('I love comedy')
+                wished = any(_starts(toks, x, c.wish) for x in range(before, clause_start))
+                if own or clause_start == j or not wished:
+                    _backward(spans, toks, c, clause_start if own else before, j, scopes)
+            if k in ("pre", "both", "neutral") or k == "except" and not inside or \
+                    k == "post" and toks[b: b + 1] == ["to"]:
+                # ('it's not my thing to watch horror': what the cue judges follows it)
                 cue, open_from = (j, b), b
             else:  # a terminator, a following cue, or an exception inside a negation: a new clause
                 clause_start, before = b, clause_start
             j = b
             continue
         t = toks[j]
-        goes_on = t == "," and open_from is not None and (
-            _goes_on(toks, j, kinds, c, named(open_from, j)) or empty(open_from, j) and _starts(toks, j + 1, c.cleft))
+        goes_on = open_from is not None and (
+            t == ":" and empty(open_from, j) or  # 'avoid: horror and westerns'
+            t == "," and (_goes_on(toks, j, kinds, c, named(open_from, j)) or empty(open_from, j) and
+                          _starts(toks, j + 1, c.cleft) and cue[0] > clause_start))  # not 'No, is it a...?'
         if t in HARD or t in SOFT and not goes_on:
             close(j)
             clause_start, before = j + 1, clause_start
-        elif open_from is not None and j >= open_from and _opens_clause(toks, j, c):
+        elif open_from is not None and j >= open_from and _opens_clause(toks, j, c) and not (
+                any(t in c.raising for t in toks[open_from:j]) and
+                all(t in c.raising or t in c.inner or t in c.filler for t in toks[open_from:j])):
             close(j)
             clause_start, before = j, clause_start
         j += 1
     close(len(toks))
+    _dispreferred(spans, toks, c, named, scopes)
+    for pattern in (c.excess, c.particle):  # 'too scary for my kids', 'leave horror out'
+        for m in pattern.finditer(low) if pattern is not None else ():
+            scopes.append(Scope(m.start(1), m.end(1), m.start(), m.start(1), "pre"))
     return Polarity(tuple(sorted(scopes, key=lambda s: s.start)))
 
 
@@ -241,12 +340,15 @@ def _anaphor(spans: list[tuple[int, int, str]], toks: list[str], kinds: list[str
     """A cue whose clause names nothing after it refers back to what its sentence named before it: 'westerns are
     not my thing', 'Spanish movies, I can't stand them', 'horror? spare me', 'X: never'. The scope runs back over
     commas, colons and question marks while what lies between names nothing, and stops at a full stop, a
-    semicolon, a turn, another cue or a wish."""
+    semicolon, a turn, another cue or a wish. A wish verb with only filler between it and the cue is the cue's own
+    verb, negated: the object before it is what is ruled out, as where the verb comes before its subject or the
+    negation closes the clause ('horror films like I not' = German 'Horrorfilme mag ich nicht', 'horror I the like
+    not' = French 'l'horreur, je ne l'aime pas')."""
     k = cue - 1
     start = cue
     while k >= 0:
         t = toks[k]
-        if t in (".", ";", "!", "\n") or kinds[k] is not None or _starts(toks, k, c.wish):
+        if t in (".", ";", "!", "\n") or kinds[k] is not None or _starts(toks, k, c.wish) and not empty(k, cue):
             break
         if (t in SOFT or t in HARD) and not empty(k + 1, cue):
             break
@@ -256,6 +358,32 @@ def _anaphor(spans: list[tuple[int, int, str]], toks: list[str], kinds: list[str
         start += 1
     if start < cue and not empty(start, cue):
         scopes.append(Scope(spans[start][0], spans[cue - 1][1], spans[cue][0], spans[cue][1], "post"))
+
+
+def _dispreferred(spans: list[tuple[int, int, str]], toks: list[str], c: Cues, named: Callable[[int, int], bool],
+                  scopes: list[Scope]) -> None:
+    """'rather comedy than horror', 'I prefer comedy to horror': after a preference opener, a turn word ('than',
+    'to', 'over') whose next words name a catalog value and hold no number rules out the rest of the clause; what
+    is preferred must be named between ('I prefer to watch comedy' prefers nothing to anything)."""
+    openers, turns = c.prefer
+    opened: int | None = None
+    for j, t in enumerate(toks):
+        if t in HARD or t == ";":
+            opened = None
+        elif t in openers:
+            opened = j
+        elif opened is not None and t in turns and named(opened + 1, j):
+            end = j + 1
+            while end < len(toks) and toks[end] not in HARD and toks[end] not in SOFT and end - j <= 4:
+                end += 1
+            verb = t == "to" and toks[j + 1: j + 2] != [] and toks[j + 1] not in ARTICLES and not named(j + 1, j + 2)
+            if end > j + 1 and not verb and not any(ch.isdigit() for x in toks[j + 1: end] for ch in x) and \
+                    named(j + 1, end):  # 'to' before a verb is no turn ('I prefer comedies to be funny')
+                stop = end
+                while stop < len(toks) and toks[stop] not in HARD and (toks[stop] != "," or toks[stop - 1] in JOINERS):
+                    stop += 1
+                scopes.append(Scope(spans[j + 1][0], spans[stop - 1][1], spans[j][0], spans[j][1], "pre"))
+                opened = None
 
 
 def _all_but(toks: list[str], j: int, clause_start: int, c: Cues) -> bool:

@@ -17,6 +17,8 @@ from chatrec.dialogue.understanding import Understanding
 from chatrec.llm.models import ChatModel
 from chatrec.present.suggestions import decade_note
 from chatrec.read.constraints import negated_decade, rule_constraints
+from chatrec.read.degree import degrees, stems
+from chatrec.read.degree import note as degree_note
 from chatrec.read.language import detect, read_language
 from chatrec.read.lexicon import CUE_WORDS, FUNCTION_WORDS, unplaced_words
 from chatrec.read.mentions import (
@@ -34,7 +36,7 @@ from chatrec.read.mentions import (
 )
 from chatrec.read.people import People, find_people, people_index, resolve
 from chatrec.read.proposals import LlmMode, grounded, llm_place, llm_propose
-from chatrec.read.reader import Mention, find_mentions, fix_negation_typos, mask, negated
+from chatrec.read.reader import Mention, find_mentions, fix_negation_typos, mask, negated, neutral, scope_at
 
 RECOMMEND_CUE = re.compile(r"\b(recommend|suggest|something|anything|another|others?|more like|show me|give me|"
                            r"looking for|in the mood|want|instead|options?|ideas?|older|newer|shorter|longer|"
@@ -83,6 +85,9 @@ def _title_spans(text: str, catalog: Catalog) -> list[tuple[int, int]]:
     return [(a, a + n) for a, n in where.values() if a >= 0 and n]
 
 
+UNSEEN = re.compile(r"(?:\b(?:not|never)|n'?t)\s+(?:[a-z]+\s+){0,2}$")  # "haven't seen", 'have never really seen'
+
+
 def _judge_items(u: Understanding, text: str, low: str, catalog: Catalog, where: dict[str, tuple[int, int]]) -> None:
     """Liked, disliked or owned (seen, bought: no taste signal, never recommended), each named item by its own
     clause: a verdict right after it ('Heat was boring'), else an ownership word before it ('I've seen all the Star
@@ -99,7 +104,9 @@ def _judge_items(u: Understanding, text: str, low: str, catalog: Catalog, where:
         owned = re.search(rf"\b(?:{own})\b(?:\s+(?:it|all|of|the|both|every|each)){{0,3}}\s*$", before)
         if verdict:
             (u.liked_items if verdict == "liked" else u.disliked_items).append(iid)
-        elif re.search(r"\bthan\s*$", before) or owned and negated(before, owned.start(), catalog.lexicon):
+        elif re.search(r"\bthan\s*$", before) or owned and (negated(before, owned.start(), catalog.lexicon) or
+                                                            neutral(before, owned.start(), catalog.lexicon) or
+                                                            UNSEEN.search(before[: owned.start()])):
             continue  # a comparison's reference ('newer than Granary') or "can't say I have seen it": no signal
         elif owned or re.match(r"\s+(?:already|before)\b", after):
             u.owned_items.append(iid)
@@ -200,7 +207,7 @@ def _soft_wishes(u: Understanding, low: str, mentions: list[Mention], catalog: C
     owned = [m.span("things") for m in OWNED_CUE.finditer(low)]
     for m in mentions:
         spec = fields.get(m.field or "")
-        if spec is None or m.value in spec.phrases or re.search(r"\b(?:less|fewer)\s+$", low[:m.start]):
+        if spec is None or m.value in spec.phrases or m.neutral or re.search(r"\b(?:less|fewer)\s+$", low[:m.start]):
             continue
         if spec.filter == "member" and any(a <= m.start < b for a, b in owned):
             continue
@@ -218,6 +225,8 @@ def _people_and_themes(u: Understanding, proposal: dict[str, Any], text: str, lo
     reaches it. A surname several people share is asked about, not guessed."""
     lex = catalog.lexicon
     for p in people.found:
+        if neutral(low, p.start, lex):  # "I haven't seen anything by Nolan": no wish either way
+            continue
         if p.name not in u.liked_attributes and p.name not in u.disliked_attributes:
             _attr(u, p.name, "people", liked=not negated(low, p.start, lex))
     u.notes += [q for q in people.questions if q not in u.notes]
@@ -239,6 +248,22 @@ def _people_and_themes(u: Understanding, proposal: dict[str, Any], text: str, lo
             continue
         at = low.find(k)
         _attr(u, k, "keywords", liked=not (at >= 0 and negated(low, at, lex)))
+
+
+def vague_notes(low: str, catalog: Catalog) -> list[str]:
+    """A negated vague degree the manifest gives no meaning ('not too expensive', 'nothing too old'): no limit is
+    set (never its opposite), and a note asks for a number. Its adjective tells the field (the manifest's
+    comparatives: 'more expensive' -> price)."""
+    lex = catalog.lexicon
+    out = []
+    for v in degrees(low, lex.field_phrases, scope_at(low, lex)):
+        if v.phrase is not None or v.adjective in lex.phrases or v.adjective in lex.field_phrases:
+            continue
+        for name, spec in catalog.manifest.filterable().items():
+            if spec.filter == "range" and v.adjective in stems(spec.comparatives):
+                out.append(degree_note(v, name, spec))
+                break
+    return out
 
 
 def unplaced_in(text: str, catalog: Catalog, titles: list[str], mentions: list[Mention],
@@ -337,6 +362,7 @@ def understand(text: str, state: DialogueState, catalog: Catalog, llm: ChatModel
         blocked.update(years)
         u.notes.append(decade_note(not_decade))
     u.removed_constraints = removed
+    u.notes += [n for n in vague_notes(masked.lower(), catalog) if n not in u.notes]
     _proposed_values(u, proposal, low, catalog, mentions, rules, blocked)
     _soft_wishes(u, low, mentions, catalog, rules)
     u.constraint_changes = rules
