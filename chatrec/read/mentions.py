@@ -267,7 +267,31 @@ def mentioned_titles(text: str, catalog: Catalog) -> list[str]:
     covers = [s for k in keys for s in spans(k)]
     exact = [i for (_, i), k in zip(found, keys)
              if not all(any(a <= x and y <= b and (b - a) > (y - x) for a, b in covers) for x, y in spans(k))]
+    exact = _outside_names(text, catalog, exact)
     return exact + typo_titles(text, catalog, exact)
+
+
+def _outside_names(text: str, catalog: Catalog, ids: list[str]) -> list[str]:
+    """Drop a title written only inside a person's full name: "Julia Roberts" names no film "Julia", "Alfred
+    Hitchcock" no "Hitchcock"; a title followed by its year stays ("Julia (2008) with Tilda Swinton")."""
+    from chatrec.read.people import _full_names, people_index  # people.py imports this module
+
+    if not ids:
+        return ids
+    low = text.lower()
+    names = [(p.start, p.end) for p in _full_names(low, people_index(catalog))]
+    if not names:
+        return ids
+    out = []
+    for iid in ids:
+        t = re.escape(catalog.title(catalog.by_id[iid]).lower())
+        at = [(m.start(), m.end()) for m in re.finditer(rf"(?<![\w]){t}(?![\w])(?!\s*\(\d{{4}}\))", low)]
+        alone = [m for m in re.finditer(rf"(?<![\w]){t}(?![\w])", low)]
+        inside = at and len(at) == len(alone) and all(any(a <= x and y <= b and (b - a) > (y - x) for a, b in names)
+                                                      for x, y in at)
+        if not inside:
+            out.append(iid)
+    return out
 
 
 OWNED_CUE = re.compile(r"\b(?:i\s+(?:just\s+|already\s+)?(?:bought|own|have|got|purchased|ordered)|already\s+have)\s+"

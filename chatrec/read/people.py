@@ -104,6 +104,7 @@ def people_index(catalog: Catalog) -> PeopleIndex:
     lex = catalog.lexicon
     stop = FUNCTION_WORDS | CUE_WORDS | lex.item_nouns | {w for k in [*lex.phrases, *lex.keywords, *lex.field_words]
                                                           for w in k.split()}
+    stop |= set(_words()["interjections"])  # 'Wow, thanks' names no Bow Wow
     initial: dict[str, list[str]] = {}
     for sur in surnames:
         initial.setdefault(sur[:1], []).append(sur)
@@ -145,11 +146,13 @@ def _full_names(low: str, idx: PeopleIndex) -> list[PersonMention]:
     return out
 
 
-def _context(toks: list[re.Match[str]], i: int, low: str, nouns: frozenset[str]) -> bool:
-    """Person's words around token i: 'by Nolan', "Nolan's", 'a Nolan film'."""
+def _context(toks: list[re.Match[str]], i: int, low: str, nouns: frozenset[str], ordinary: bool = False) -> bool:
+    """Person's words around token i: 'by Nolan', "Nolan's", 'a Nolan film'; the weak ones ('some', 'more')
+    only before a word that is no ordinary word ('some reason' is no Rex Reason)."""
     w = _words()
     before = low[max(0, toks[i].start() - 20): toks[i].start()]
-    if re.search(rf"\b(?:{'|'.join(map(re.escape, w['before']))})\s+$", before):
+    words = w["before"] if ordinary else [*w["before"], *w["before_weak"]]
+    if re.search(rf"\b(?:{'|'.join(map(re.escape, words))})\s+$", before):
         return True
     nxt = toks[i + 1].group(0).lower() if i + 1 < len(toks) else ""
     return nxt in w["after"] or nxt in nouns or nxt.rstrip("s") in nouns
@@ -181,7 +184,7 @@ def find_people(text: str, catalog: Catalog, blank: list[tuple[int, int]] | None
         word = raw.lower()
         if len(word) < 3 or word in idx.stop:
             continue
-        capital, context = raw[:1].isupper(), possessive or _context(toks, i, low, nouns)
+        capital, context = raw[:1].isupper(), possessive or _context(toks, i, low, nouns, word in idx.ordinary)
         prev = toks[i - 1] if i and work[toks[i - 1].end(): t.start()].strip() == "" else None
         if prev is not None and f"{prev.group(0).lower()} {word}" in idx.surnames:  # 'a De Niro film'
             word, raw, t, prev = f"{prev.group(0).lower()} {word}", f"{prev.group(0)} {raw}", _Span(prev, t), None
@@ -193,6 +196,8 @@ def find_people(text: str, catalog: Catalog, blank: list[tuple[int, int]] | None
             pool = idx.by_initial.get(word[:1], [])
             hit = process.extractOne(word, pool, scorer=fuzz.ratio, score_cutoff=85)
             if hit is None:
+                continue
+            if hit[0] in idx.ordinary:  # 'Goood', 'kinda': a typo of the word, not of Meagan Good or Richard Kind
                 continue
             how, cands = "typo", idx.surnames[hit[0]]
         named = [c for c in cands if first and fuzz.ratio(first, c.lower().split()[0]) >= 80]

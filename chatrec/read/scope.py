@@ -70,7 +70,14 @@ class Polarity:
 
 
 def _phrases(words: list[str]) -> set[tuple[str, ...]]:
-    return {tuple(m.group(0) for m in TOKEN.finditer(w.lower().replace("’", "'"))) for w in words if w.strip()}
+    """Each phrase as tokens, and its contractions also as people type them without the apostrophe ("can't wait" is
+    also "cant wait", "don't have to" also "dont have to")."""
+    out: set[tuple[str, ...]] = set()
+    for w in words:
+        if w.strip():
+            w = w.lower().replace("’", "'")
+            out |= {tuple(m.group(0) for m in TOKEN.finditer(v)) for v in {w, re.sub(r"n't\b", "nt", w)}}
+    return out
 
 
 @dataclass(frozen=True)
