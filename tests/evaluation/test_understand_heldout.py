@@ -2,17 +2,18 @@
 (rules only) and through real product turns (a Recommender on the fake silent model): exact match per family and
 INVERSIONS (a card with a value the user ruled out, or on the wrong side of a bound the user set).
 
-The reader is fixed on the dev half only; this test prints the held-out figures, never its failures. Today it
-asserts what holds today; the targets (>= 98% exact, 0 inversions) are enforced once the lead flips
-ENFORCE_TARGETS."""
+The reader is fixed on the dev half only; this test prints the held-out figures, never its failures. It enforces
+the exact-match target (>= 98%) and, for inversions, no more than the reader reached when this was written (2 rows
+of 583, 8 cards, 2026-12-08): the issue's target is 0, not met yet, so any new inversion fails the run while the
+last ones are being fixed. Lower INVERSION_ROWS_ALLOWED as they go; never raise it."""
 from __future__ import annotations
 
 from chatrec.evaluation.phrasings import load
 from chatrec.evaluation.understand_eval import run_rows, run_turns
 
 EXACT_TARGET = 0.98
-INVERSIONS_TARGET = 0
-ENFORCE_TARGETS = False  # the lead sets the final thresholds
+INVERSIONS_TARGET = 0  # the issue's target
+INVERSION_ROWS_ALLOWED = 2  # reached 2026-12-08 (140 rows before the redesign); lower only
 
 
 def test_heldout_half_targets(rules_rec) -> None:
@@ -32,7 +33,6 @@ def test_heldout_half_targets(rules_rec) -> None:
     # what holds today
     assert r["n"] == len(rows) >= 300 and r["model_calls"] == 0
     assert r["ms_p95"] <= 20.0
-    assert r["accuracy"] >= 0.40  # the reader before issue 21's redesign scored 0.446 here
     assert t["rows"] == len(rows) and t["rows_without_cards"] <= len(rows) // 50
-    if ENFORCE_TARGETS:
-        assert r["accuracy"] >= EXACT_TARGET and t["inversions"] <= INVERSIONS_TARGET
+    assert r["accuracy"] >= EXACT_TARGET  # the reader before issue 21's redesign scored 0.446 here
+    assert t["rows_with_inversions"] <= INVERSION_ROWS_ALLOWED and t["by_kind"]["bound"] == 0
